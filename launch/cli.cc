@@ -48,6 +48,7 @@ int run_cli(int argc, char** argv, runtime::JobRegistry registry) {
   add_jobs_command(app, cli);
   add_doctor_command(app, cli);
   add_version_command(app, cli);
+  add_bench_command(app, cli);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

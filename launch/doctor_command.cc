@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "launch/cli.h"
-#include "launch/session.h"
+#include "runtime/session.h"
 #include "runtime/build_config.h"
 
 namespace tessera::launch {
@@ -47,7 +47,7 @@ int usable_cpus() {
   return static_cast<int>(std::thread::hardware_concurrency());
 }
 
-RankReport make_report(Session& session) {
+RankReport make_report(runtime::Session& session) {
   const runtime::LaunchInfo& info = session.launch();
   RankReport r{info.rank,
                info.size,
@@ -130,7 +130,7 @@ void print_table(const std::vector<RankReport>& reports) {
 }
 
 int doctor(Cli& cli) {
-  std::unique_ptr<Session> session = Session::start(cli.argc, cli.argv);
+  std::unique_ptr<runtime::Session> session = runtime::Session::start(cli.argc, cli.argv);
   RankReport mine = make_report(*session);
   if (session->mpi() == nullptr && mine.size > 1) {
     // These processes cannot talk to each other: each reports for itself.

@@ -8,7 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "launch/cli.h"
-#include "launch/session.h"
+#include "runtime/session.h"
 #include "runtime/build_config.h"
 #include "runtime/error.h"
 #include "runtime/log.h"
@@ -48,7 +48,7 @@ std::optional<runtime::ResolvedJob> resolve_on_every_rank(const RunOptions& opti
 }
 
 int run_job(const RunOptions& options, Cli& cli) {
-  std::unique_ptr<Session> session = Session::start(cli.argc, cli.argv);
+  std::unique_ptr<runtime::Session> session = runtime::Session::start(cli.argc, cli.argv);
   runtime::LaunchInfo& launch = session->launch();
   if (session->mpi() == nullptr && launch.size > 1) {
     throw ConfigError(fmt::format("{} started {} processes that MPI cannot connect: {}",

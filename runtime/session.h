@@ -6,11 +6,13 @@
 
 #include <memory>
 
+#include <string_view>
+
 #include "runtime/coordinator.h"
 #include "runtime/launch_info.h"
 #include "runtime/mpi_session.h"
 
-namespace tessera::launch {
+namespace tessera::runtime {
 
 class Session {
  public:
@@ -18,15 +20,15 @@ class Session {
   // srun --mpi=pmix) or when running alone. Sets up console logging.
   static std::unique_ptr<Session> start(int* argc, char*** argv, std::string_view log_level = "info");
 
-  runtime::LaunchInfo& launch() { return launch_; }
-  runtime::Coordinator& coordinator() { return *coordinator_; }
+  LaunchInfo& launch() { return launch_; }
+  Coordinator& coordinator() { return *coordinator_; }
   // nullptr when MPI is not in use.
-  const runtime::MpiSession* mpi() const { return mpi_.get(); }
+  const MpiSession* mpi() const { return mpi_.get(); }
 
  private:
-  runtime::LaunchInfo launch_;
-  std::unique_ptr<runtime::MpiSession> mpi_;
-  std::unique_ptr<runtime::Coordinator> coordinator_;
+  LaunchInfo launch_;
+  std::unique_ptr<MpiSession> mpi_;
+  std::unique_ptr<Coordinator> coordinator_;
 };
 
-}  // namespace tessera::launch
+}  // namespace tessera::runtime

@@ -1,0 +1,48 @@
+// tessera bench NAME [options]: run a benchmark beside its baseline.
+
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "bench/bench_registry.h"
+#include "launch/cli.h"
+#include "runtime/error.h"
+
+namespace tessera::launch {
+namespace {
+
+struct BenchOptions {
+  std::string name;
+  std::vector<std::string> args;
+};
+
+int run_bench(BenchOptions& options, Cli& cli) {
+  bench::BenchRegistry registry;
+  bench::register_benchmarks(registry);
+  if (options.name.empty()) {
+    fmt::print("benchmarks (tessera bench NAME --help for options):\n");
+    for (const bench::Benchmark* b : registry.all()) {
+      fmt::print("  {:<14} {}\n", b->name, b->summary);
+    }
+    return kExitOk;
+  }
+  const bench::Benchmark* b = registry.find(options.name);
+  if (b == nullptr) {
+    throw ConfigError(fmt::format("no benchmark '{}' (run `tessera bench` for the list)", options.name));
+  }
+  bench::BenchArgs args{options.args, cli.argc, cli.argv};
+  return b->run(args);
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, Cli& cli) {
+  auto options = std::make_shared<BenchOptions>();
+  CLI::App* command = app.add_subcommand("bench", "Run a benchmark beside its baseline (list: tessera bench)");
+  command->add_option("name", options->name, "benchmark");
+  command->add_option("args", options->args, "the benchmark's own options");
+  command->prefix_command();  // everything after NAME belongs to the benchmark
+  command->callback([&cli, options] { cli.action = [&cli, options] { return run_bench(*options, cli); }; });
+}
+
+}  // namespace tessera::launch
