@@ -2,8 +2,10 @@
 
 namespace tessera::bench {
 
+void register_statevector_bench(BenchRegistry& registry);
+
 void register_benchmarks(BenchRegistry& registry) {
-  (void)registry;  // each benchmark adds its register_<name>_bench(registry) call here
+  register_statevector_bench(registry);
 }
 
 }  // namespace tessera::bench

@@ -36,6 +36,9 @@ find_package(PkgConfig QUIET)
 tessera_require(PkgConfig_FOUND pkg-config)
 pkg_check_modules(XXHASH QUIET IMPORTED_TARGET libxxhash)
 tessera_require(XXHASH_FOUND libxxhash-dev)
+# Threads inside the state-vector kernels (GCC's libgomp).
+find_package(OpenMP QUIET COMPONENTS CXX)
+tessera_require(OpenMP_CXX_FOUND libgomp1)
 
 # LibTorch: Debian's libtorch-dev ships CMake files for Torch. Its BLAS comes
 # from the libblas.so.3 alternative: without OpenBLAS it is the reference BLAS

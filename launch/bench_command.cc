@@ -40,9 +40,14 @@ void add_bench_command(CLI::App& app, Cli& cli) {
   auto options = std::make_shared<BenchOptions>();
   CLI::App* command = app.add_subcommand("bench", "Run a benchmark beside its baseline (list: tessera bench)");
   command->add_option("name", options->name, "benchmark");
-  command->add_option("args", options->args, "the benchmark's own options");
-  command->prefix_command();  // everything after NAME belongs to the benchmark
-  command->callback([&cli, options] { cli.action = [&cli, options] { return run_bench(*options, cli); }; });
+  // Everything after NAME belongs to the benchmark, options included (a
+  // positional "args" option would keep the values and drop the --flags).
+  command->prefix_command();
+  command->footer("Arguments after NAME go to the benchmark: tessera bench NAME --help");
+  command->callback([&cli, options, command] {
+    options->args = command->remaining();
+    cli.action = [&cli, options] { return run_bench(*options, cli); };
+  });
 }
 
 }  // namespace tessera::launch
