@@ -49,6 +49,7 @@ int run_cli(int argc, char** argv, runtime::JobRegistry registry) {
   add_doctor_command(app, cli);
   add_version_command(app, cli);
   add_bench_command(app, cli);
+  add_ckpt_command(app, cli);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -15,6 +15,7 @@ namespace tessera::launch {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;      // a rank failed (the job was ended)
 inline constexpr int kExitBadConfig = 2;    // bad config or command line; nothing ran
+inline constexpr int kExitStopped = 3;      // stopped by a signal or the time limit, after a checkpoint
 
 // What the subcommands share. Each add_*_command() registers one subcommand
 // whose callback stores the work to do in `action`.
@@ -31,6 +32,7 @@ void add_jobs_command(CLI::App& app, Cli& cli);
 void add_doctor_command(CLI::App& app, Cli& cli);
 void add_version_command(CLI::App& app, Cli& cli);
 void add_bench_command(CLI::App& app, Cli& cli);
+void add_ckpt_command(CLI::App& app, Cli& cli);
 
 // Parses the command line and runs the chosen command. Any exception ends
 // every rank of the job: the message is printed with this rank and MPI_Abort

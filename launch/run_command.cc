@@ -8,10 +8,13 @@
 #include <spdlog/spdlog.h>
 
 #include "launch/cli.h"
-#include "runtime/session.h"
 #include "runtime/build_config.h"
+#include "runtime/checkpoint/checkpoint_store.h"
 #include "runtime/error.h"
 #include "runtime/log.h"
+#include "runtime/session.h"
+#include "runtime/slurm_job.h"
+#include "runtime/stop_signal.h"
 
 namespace tessera::launch {
 namespace {
@@ -45,6 +48,62 @@ std::optional<runtime::ResolvedJob> resolve_on_every_rank(const RunOptions& opti
                  error.c_str());
   }
   return std::nullopt;
+}
+
+// The deadline of checkpoint.before_time_limit: the Slurm job's end time
+// (from the environment, else asked of squeue by rank 0) minus the margin.
+runtime::StopOptions stop_options(const runtime::CheckpointConfig& config,
+                                  const runtime::LaunchInfo& launch,
+                                  runtime::Coordinator& coordinator) {
+  runtime::StopOptions options;
+  options.check_every = config.stop_check_every;
+  if (config.before_time_limit.count() <= 0) {
+    return options;
+  }
+  std::int64_t end = launch.job_end_time;
+  if (end == 0 && coordinator.rank() == 0 && !launch.job_id.empty()) {
+    if (auto left = runtime::query_slurm_time_left(launch.job_id)) {
+      end = std::chrono::duration_cast<std::chrono::seconds>(
+                std::chrono::system_clock::now().time_since_epoch() + *left)
+                .count();
+    }
+  }
+  end = std::stoll(coordinator.broadcast(std::to_string(end), 0));
+  if (end == 0) {
+    spdlog::info("checkpoint.before_time_limit: the job's end time is unknown (not a Slurm job with a "
+                 "time limit); no time-limit stop");
+    return options;
+  }
+  options.deadline = std::chrono::system_clock::time_point(std::chrono::seconds(end)) -
+                     std::chrono::duration_cast<std::chrono::seconds>(config.before_time_limit);
+  spdlog::info("checkpoint.before_time_limit: will stop {} before the job's end",
+               config::format_duration(config.before_time_limit));
+  return options;
+}
+
+// After a stop: the checkpoint is on disk; ask Slurm to requeue if wanted.
+int finish_stopped(const runtime::JobSpec& spec, const runtime::LaunchInfo& launch,
+                   const runtime::StopSignal& stop, const runtime::CheckpointStore& checkpoints) {
+  if (checkpoints.last_step() != stop.stop_step()) {
+    spdlog::warn("job kind '{}' stopped after step {} without saving a checkpoint of that step",
+                 spec.job, stop.stop_step());
+  }
+  if (spec.checkpoint.requeue_on_signal && launch.rank == 0) {
+    if (launch.requeue_id.empty()) {
+      spdlog::warn("checkpoint.requeue_on_signal: not a Slurm job; not requeued");
+    } else {
+      runtime::CommandOutcome outcome = runtime::requeue_slurm_job(launch.requeue_id);
+      if (outcome.exit_code == 0) {
+        spdlog::info("requeued Slurm job {}", launch.requeue_id);
+      } else {
+        spdlog::error("scontrol requeue {} failed ({}): {}", launch.requeue_id, outcome.exit_code,
+                      outcome.output);
+      }
+    }
+  }
+  spdlog::info("job '{}' stopped after step {} ({}); resume with the same command", spec.name,
+               stop.stop_step(), stop.describe());
+  return kExitStopped;
 }
 
 int run_job(const RunOptions& options, Cli& cli) {
@@ -81,11 +140,25 @@ int run_job(const RunOptions& options, Cli& cli) {
     spdlog::warn("launch: {}", warning);
   }
 
+  // Signals first, so a stop that arrives while resuming is not lost.
+  runtime::StopSignal stop(coordinator, stop_options(spec.checkpoint, launch, coordinator));
+  runtime::CheckpointStore checkpoints(
+      run_dir.checkpoints_dir(), coordinator, spec.checkpoint,
+      {spec.job, spec.name, job->yaml, job->config->resume_may_change()});
+  if (const runtime::Checkpoint* resumed = checkpoints.resume()) {
+    metrics.truncate_after(resumed->step());  // the series continue exactly from the checkpoint
+    metrics.set_metadata("resumed_from", resumed->path().filename().string());
+  }
+
   std::unique_ptr<runtime::Job> instance = job->kind->make_job(*job->config);
-  runtime::JobContext context{spec, launch, coordinator, run_dir, metrics};
+  runtime::JobContext context{spec, launch, coordinator, run_dir, metrics, checkpoints, stop};
   instance->run(context);
+  checkpoints.wait();  // an async write in flight must land before we exit
   metrics.flush();
   coordinator.barrier();
+  if (stop.stopping()) {
+    return finish_stopped(spec, launch, stop, checkpoints);
+  }
   spdlog::info("job '{}' finished", spec.name);
   return kExitOk;
 }

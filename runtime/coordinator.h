@@ -34,6 +34,11 @@ class Coordinator {
   virtual std::string broadcast(const std::string& bytes, int root) = 0;
   // The largest `value` over all ranks (an "any rank" flag when values are 0/1).
   virtual std::int64_t all_reduce_max(std::int64_t value) = 0;
+
+  // A coordinator over the same ranks on a channel of its own, for one other
+  // thread (an async checkpoint writer) to use while this one is in use.
+  // Collective. nullptr when this coordinator cannot make one.
+  virtual std::unique_ptr<Coordinator> duplicate() { return nullptr; }
 };
 
 // The coordinator of a one-process world.
@@ -45,6 +50,7 @@ class SoloCoordinator final : public Coordinator {
   std::vector<std::string> all_gather(const std::string& bytes) override { return {bytes}; }
   std::string broadcast(const std::string& bytes, int /*root*/) override { return bytes; }
   std::int64_t all_reduce_max(std::int64_t value) override { return value; }
+  std::unique_ptr<Coordinator> duplicate() override { return std::make_unique<SoloCoordinator>(); }
 };
 
 }  // namespace tessera::runtime

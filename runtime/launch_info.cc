@@ -118,6 +118,21 @@ LaunchInfo detect_launch(const Environment& env, std::string host) {
     info.in_slurm_allocation = true;
   }
   info.restart_count = int_var(env, "SLURM_RESTART_COUNT", 0, info);
+  info.requeue_id = info.job_id;
+  const std::string* array_job = lookup(env, "SLURM_ARRAY_JOB_ID");
+  const std::string* array_task = lookup(env, "SLURM_ARRAY_TASK_ID");
+  if (array_job != nullptr && array_task != nullptr) {
+    info.requeue_id = *array_job + "_" + *array_task;
+  }
+  if (const std::string* end = lookup(env, "SLURM_JOB_END_TIME")) {
+    std::int64_t seconds = 0;
+    auto [ptr, ec] = std::from_chars(end->data(), end->data() + end->size(), seconds);
+    if (ec == std::errc() && ptr == end->data() + end->size() && seconds > 0) {
+      info.job_end_time = seconds;
+    } else {
+      info.warnings.push_back(fmt::format("SLURM_JOB_END_TIME={} is not a Unix time; ignored", *end));
+    }
+  }
 
   const bool torchrun = has(env, "RANK") && has(env, "WORLD_SIZE");
   const bool mpirun = has(env, "OMPI_COMM_WORLD_RANK");

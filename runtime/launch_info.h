@@ -18,6 +18,7 @@
 // This is the only code that reads launcher environment variables; everything
 // else receives a LaunchInfo.
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -49,6 +50,8 @@ struct LaunchInfo {
   std::string host;        // this node's host name
   std::string job_id;      // Slurm job id, "" outside Slurm
   int restart_count = 0;   // SLURM_RESTART_COUNT (0 on the first run)
+  std::string requeue_id;  // what `scontrol requeue` takes: "<array job>_<task>" for array tasks, else job_id
+  std::int64_t job_end_time = 0;  // SLURM_JOB_END_TIME (Unix seconds) where Slurm sets it, else 0
   std::string master_addr; // rendezvous host (rank 0's node)
   int master_port = 0;     // rendezvous port
   bool in_slurm_allocation = false;  // SLURM_JOB_ID is set

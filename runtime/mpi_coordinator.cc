@@ -24,6 +24,15 @@ MpiCoordinator::~MpiCoordinator() {
   }
 }
 
+std::unique_ptr<Coordinator> MpiCoordinator::duplicate() {
+  int level = MPI_THREAD_SINGLE;
+  MPI_Query_thread(&level);
+  if (level < MPI_THREAD_MULTIPLE) {
+    return nullptr;
+  }
+  return std::make_unique<MpiCoordinator>(comm_, timeout_);
+}
+
 void MpiCoordinator::wait(MPI_Request& request, const char* op) {
   // Poll with a growing pause: control messages are rare and small, so a
   // little latency is fine and an idle rank should not burn a core.

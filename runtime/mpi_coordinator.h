@@ -27,6 +27,9 @@ class MpiCoordinator final : public Coordinator {
   std::vector<std::string> all_gather(const std::string& bytes) override;
   std::string broadcast(const std::string& bytes, int root) override;
   std::int64_t all_reduce_max(std::int64_t value) override;
+  // A new MpiCoordinator over a duplicate of this one's communicator; nullptr
+  // unless MPI granted MPI_THREAD_MULTIPLE (two threads will call MPI).
+  std::unique_ptr<Coordinator> duplicate() override;
 
  private:
   void wait(MPI_Request& request, const char* op);
