@@ -106,6 +106,19 @@ void write_attribute(hid_t object, const char* name, const std::string& text) {
   TESSERA_H5_CHECK(H5Awrite(attribute.get(), type.get(), text.c_str()), "H5Awrite");
 }
 
+// HDF5's error stack for a failed write is a dozen layers deep; the system's
+// message ("No space left on device") is what the user needs first.
+std::string system_cause(const std::string& stack) {
+  constexpr std::string_view kMarker = "error message = '";
+  const std::size_t at = stack.find(kMarker);
+  if (at == std::string::npos) {
+    return stack;
+  }
+  const std::size_t start = at + kMarker.size();
+  const std::size_t end = stack.find('\'', start);
+  return fmt::format("{} ({})", stack.substr(start, end - start), stack.substr(0, stack.find(':')));
+}
+
 std::string dataset_path(const StateArray& array, int block) {
   switch (array.kind) {
     case ArrayKind::kLocal:
@@ -188,7 +201,7 @@ RankEntry write_rank_file(const std::filesystem::path& file, int rank, const Che
     entry.file_bytes = digest.bytes;
     entry.file_checksum = digest.checksum;
   } catch (const IoError& e) {
-    throw IoError(fmt::format("writing checkpoint file {}: {}", file.string(), e.what()));
+    throw IoError(fmt::format("writing checkpoint file {}: {}", file.string(), system_cause(e.what())));
   }
   return entry;
 }

@@ -146,6 +146,9 @@ struct Damage {
   const char* reason;
 };
 
+void PrintTo(const Damage& damage, std::ostream* out) { *out << damage.name; }
+
+
 void truncate_rank_file(const std::filesystem::path& ckpt) {
   std::filesystem::resize_file(ckpt / "rank-00000.h5", std::filesystem::file_size(ckpt / "rank-00000.h5") / 2);
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -89,6 +90,13 @@ bool RunningJob::wait_for(const std::string& text, std::chrono::milliseconds tim
   return false;
 }
 
+bool RunningJob::running() {
+  if (!exited_ && ::waitpid(pid_, &status_, WNOHANG) == pid_) {
+    exited_ = true;
+  }
+  return !exited_;
+}
+
 std::vector<pid_t> RunningJob::ranks() const {
   std::vector<pid_t> out;
   const std::string task_dir = "/proc/" + std::to_string(pid_) + "/task";
@@ -121,7 +129,8 @@ CommandResult RunningJob::wait(std::chrono::seconds timeout) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  // mpirun's ranks may still hold the pipe for a moment: wait for its end.
+  // Stragglers of the group would hold the pipe open; then read to its end.
+  ::kill(-pid_, SIGKILL);
   if (reader_.joinable()) {
     reader_.join();
   }

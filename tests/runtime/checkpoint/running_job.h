@@ -30,6 +30,8 @@ class RunningJob {
   std::string output() const;
   // Waits until the output contains `text`; false on timeout or exit.
   bool wait_for(const std::string& text, std::chrono::milliseconds timeout);
+  // True until the command has exited.
+  bool running();
   // The processes mpirun started (its children), in pid order.
   std::vector<pid_t> ranks() const;
   // Waits for the exit (killing the group after `timeout`).
