@@ -46,14 +46,17 @@ const KernelTable* choose_kernels(const std::string& isa) {
 }
 
 // The coefficient vectors and nonzero flags of a gate, in the layout
-// kernels::GatePlan describes.
+// kernels::GatePlan describes. They live in per-thread buffers (a gate on a
+// small state costs less than an allocation), valid until the next prepare()
+// on the same thread.
 template <class Real>
 struct PreparedGate {
   GatePlan<Real> plan;
   std::uint64_t groups = 0;
-  AlignedBuffer<Real> coefficients;
-  std::vector<unsigned char> nonzero;
 };
+
+// The most terms a gate has: 4^H 2^l with H + l <= kMaxGateQubits.
+constexpr int kMaxTerms = 1 << (2 * kMaxGateQubits);
 
 template <class Real>
 PreparedGate<Real> prepare(const UnitaryGate& gate, int num_qubits) {
@@ -84,8 +87,9 @@ PreparedGate<Real> prepare(const UnitaryGate& gate, int num_qubits) {
   }
   out.groups = std::uint64_t{1} << (num_qubits - kLaneBits - h);
   const int terms = c_count * c_count * x_count;
-  out.coefficients = AlignedBuffer<Real>(static_cast<std::uint64_t>(terms) * 2 * kV);
-  out.nonzero.assign(static_cast<std::size_t>(terms), 0);
+  thread_local AlignedBuffer<Real> coefficients(std::uint64_t{kMaxTerms} * 2 * kV);
+  thread_local std::vector<unsigned char> nonzero(kMaxTerms);
+  std::fill(nonzero.begin(), nonzero.begin() + terms, 0);
 
   // Where each gate qubit's bit comes from: the high index (r or c) or the lane.
   std::vector<int> high_slot(static_cast<std::size_t>(k), -1);
@@ -118,7 +122,7 @@ PreparedGate<Real> prepare(const UnitaryGate& gate, int num_qubits) {
           }
         }
         const int term = (r * c_count + c) * x_count + s;
-        Real* re = out.coefficients.data() + static_cast<std::size_t>(2 * term) * kV;
+        Real* re = coefficients.data() + static_cast<std::size_t>(2 * term) * kV;
         Real* im = re + kV;
         for (int lane = 0; lane < kLanes; ++lane) {
           const Complex m = gate.at(matrix_index(r, lane), matrix_index(c, lane ^ static_cast<int>(x)));
@@ -126,14 +130,14 @@ PreparedGate<Real> prepare(const UnitaryGate& gate, int num_qubits) {
           im[2 * lane] = static_cast<Real>(-m.imag());
           im[2 * lane + 1] = static_cast<Real>(m.imag());
           if (m != Complex{}) {
-            out.nonzero[static_cast<std::size_t>(term)] = 1;
+            nonzero[static_cast<std::size_t>(term)] = 1;
           }
         }
       }
     }
   }
-  out.plan.coefficients = out.coefficients.data();
-  out.plan.nonzero = out.nonzero.data();
+  out.plan.coefficients = coefficients.data();
+  out.plan.nonzero = nonzero.data();
   return out;
 }
 
