@@ -2,9 +2,11 @@
 
 namespace tessera::bench {
 
+void register_qec_bench(BenchRegistry& registry);
 void register_statevector_bench(BenchRegistry& registry);
 
 void register_benchmarks(BenchRegistry& registry) {
+  register_qec_bench(registry);
   register_statevector_bench(registry);
 }
 
