@@ -50,6 +50,8 @@ int run_cli(int argc, char** argv, runtime::JobRegistry registry) {
   add_version_command(app, cli);
   add_bench_command(app, cli);
   add_ckpt_command(app, cli);
+  add_submit_command(app, cli);
+  add_status_command(app, cli);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

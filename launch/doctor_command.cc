@@ -129,16 +129,31 @@ void print_table(const std::vector<RankReport>& reports) {
   }
 }
 
+// The Slurm context of this launch, when there is one.
+void print_slurm(const runtime::LaunchInfo& launch) {
+  if (!launch.in_slurm_allocation) {
+    return;
+  }
+  fmt::print("slurm: job {}, restart {}, MPI plugin {}\n", launch.job_id, launch.restart_count,
+             launch.mpi_plugin.empty() ? "none" : launch.mpi_plugin);
+}
+
 int doctor(Cli& cli) {
   std::unique_ptr<runtime::Session> session = runtime::Session::start(cli.argc, cli.argv);
   RankReport mine = make_report(*session);
+  const runtime::LaunchInfo& launch = session->launch();
   if (session->mpi() == nullptr && mine.size > 1) {
-    // These processes cannot talk to each other: each reports for itself.
-    fmt::print("tessera doctor (process {} of {} as seen by {}, not connected)\n", mine.rank, mine.size,
-               mine.launcher);
-    print_table({mine});
-    for (const std::string& w : mine.warnings) {
-      fmt::print("problem: {}\n", w);
+    // These processes cannot talk to each other. They all see the same
+    // problem, so the first one explains it and the others stay quiet.
+    if (mine.rank == 0) {
+      fmt::print("tessera doctor: {} started {} processes that are not connected; this is "
+                 "process 0 (the others report the same)\n",
+                 mine.launcher, mine.size);
+      print_table({mine});
+      print_slurm(launch);
+      for (const std::string& w : mine.warnings) {
+        fmt::print("problem: {}\n", w);
+      }
     }
     return kExitFailure;
   }
@@ -158,6 +173,7 @@ int doctor(Cli& cli) {
              reports.size() == 1 ? "" : "s", mine.launcher, mpi.substr(0, mpi.find(',')),
              mine.thread_level);
   print_table(reports);
+  print_slurm(launch);
 
   std::vector<std::string> problems;
   std::set<std::string> seen;

@@ -110,9 +110,13 @@ int run_job(const RunOptions& options, Cli& cli) {
   std::unique_ptr<runtime::Session> session = runtime::Session::start(cli.argc, cli.argv);
   runtime::LaunchInfo& launch = session->launch();
   if (session->mpi() == nullptr && launch.size > 1) {
-    throw ConfigError(fmt::format("{} started {} processes that MPI cannot connect: {}",
-                                  runtime::launcher_name(launch.launcher), launch.size,
-                                  fmt::join(launch.warnings, "; ")));
+    // Unconnected processes all see the same problem: the first one says it.
+    if (launch.rank == 0) {
+      std::fprintf(stderr, "error: %s started %d processes that MPI cannot connect: %s\n",
+                   std::string(runtime::launcher_name(launch.launcher)).c_str(), launch.size,
+                   fmt::format("{}", fmt::join(launch.warnings, "; ")).c_str());
+    }
+    return kExitBadConfig;
   }
   runtime::Coordinator& coordinator = session->coordinator();
   std::optional<runtime::ResolvedJob> job = resolve_on_every_rank(options, cli, coordinator);

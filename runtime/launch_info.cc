@@ -6,11 +6,18 @@
 #include <cstdlib>
 
 #include <fmt/format.h>
+#include <mpi.h>
 
 extern char** environ;  // NOLINT: POSIX
 
 namespace tessera::runtime {
 namespace {
+
+#ifdef OPEN_MPI
+constexpr bool kOpenMpi = true;
+#else
+constexpr bool kOpenMpi = false;
+#endif
 
 const std::string* lookup(const Environment& env, std::string_view key) {
   auto it = env.find(key);
@@ -73,12 +80,21 @@ void detect_srun(const Environment& env, LaunchInfo& info) {
   if (const std::string* plugin = lookup(env, "SLURM_MPI_TYPE")) {
     info.mpi_plugin = *plugin;
   }
-  info.mpi_wired = has(env, "PMIX_RANK") || has(env, "PMI_RANK");
-  if (!has(env, "PMIX_RANK") && info.size > 1) {
+  // Open MPI joins srun's tasks only through PMIx: Debian builds it without
+  // PMI-1/PMI-2 support (and Open MPI 5 has none), so with --mpi=pmi2 or no
+  // plugin its MPI_Init aborts with "OMPI was not built with SLURM's PMI
+  // support". Other MPI libraries can use PMI-2.
+  info.mpi_wired = has(env, "PMIX_RANK") || (!kOpenMpi && has(env, "PMI_RANK"));
+  if (!info.mpi_wired && info.size > 1) {
+    const std::string how =
+        info.mpi_plugin.empty() || info.mpi_plugin == "none"
+            ? std::string("without an MPI plugin (no --mpi=pmix, and the cluster's MpiDefault is none)")
+            : fmt::format("with --mpi={}, which Open MPI cannot use", info.mpi_plugin);
     info.warnings.push_back(fmt::format(
-        "srun started {} tasks without an MPI plugin{}: Open MPI cannot connect them "
-        "(each would believe it is rank 0 of 1); launch with `srun --mpi=pmix`",
-        info.size, info.mpi_plugin.empty() ? "" : " usable by Open MPI (--mpi=" + info.mpi_plugin + ")"));
+        "srun started {} tasks {}: they cannot form one MPI job (Open MPI's MPI_Init would abort "
+        "with \"OMPI was not built with SLURM's PMI support\"). Launch with `srun --mpi=pmix ...` "
+        "or `export SLURM_MPI_TYPE=pmix` before srun (`srun --mpi=list` shows the plugins)",
+        info.size, how));
   }
 }
 

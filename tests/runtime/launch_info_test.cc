@@ -95,7 +95,39 @@ TEST(LaunchDetection, SrunWithoutPmixIsFlagged) {
   EXPECT_EQ(info.rank, 1);
   EXPECT_FALSE(info.mpi_wired);
   ASSERT_EQ(info.warnings.size(), 1U);
-  EXPECT_THAT(info.warnings[0], HasSubstr("--mpi=pmix"));
+  EXPECT_THAT(info.warnings[0], HasSubstr("without an MPI plugin"));
+  EXPECT_THAT(info.warnings[0], HasSubstr("srun --mpi=pmix"));
+  EXPECT_THAT(info.warnings[0], HasSubstr("SLURM_MPI_TYPE=pmix"));
+}
+
+TEST(LaunchDetection, SrunWithPmi2IsFlaggedBecauseOpenMpiNeedsPmix) {
+  // Debian's Open MPI has no PMI-2 support: MPI_Init would abort.
+  LaunchInfo info = detect_launch({{"SLURM_JOB_ID", "19"},
+                                   {"SLURM_STEP_ID", "0"},
+                                   {"SLURM_PROCID", "0"},
+                                   {"SLURM_NTASKS", "2"},
+                                   {"SLURM_STEP_NUM_TASKS", "2"},
+                                   {"SLURM_MPI_TYPE", "pmi2"},
+                                   {"PMI_RANK", "0"},
+                                   {"PMI_SIZE", "2"}},
+                                  "vm");
+  EXPECT_EQ(info.launcher, Launcher::kSrun);
+  EXPECT_FALSE(info.mpi_wired);
+  ASSERT_EQ(info.warnings.size(), 1U);
+  EXPECT_THAT(info.warnings[0], HasSubstr("--mpi=pmi2, which Open MPI cannot use"));
+  EXPECT_THAT(info.warnings[0], HasSubstr("srun --mpi=pmix"));
+}
+
+TEST(LaunchDetection, OneSrunTaskWithoutPmixNeedsNoPlugin) {
+  LaunchInfo info = detect_launch({{"SLURM_JOB_ID", "19"},
+                                   {"SLURM_STEP_ID", "0"},
+                                   {"SLURM_PROCID", "0"},
+                                   {"SLURM_NTASKS", "1"},
+                                   {"SLURM_STEP_NUM_TASKS", "1"}},
+                                  "vm");
+  EXPECT_EQ(info.launcher, Launcher::kSrun);
+  EXPECT_EQ(info.size, 1);
+  EXPECT_THAT(info.warnings, IsEmpty());
 }
 
 TEST(LaunchDetection, BatchScriptItselfIsOneProcessWithAWarning) {
