@@ -105,7 +105,9 @@ std::string make_batch_script(const BatchScriptInput& in) {
   if (s.launcher == "srun") {
     line("");
     line("# Debian's Open MPI (and Open MPI 5) joins srun's tasks only through PMIx.");
-    line("# srun does not inherit --cpus-per-task from the job since Slurm 22.05: pass it on.");
+    if (s.cpus_per_task > 0) {
+      line("# srun does not inherit --cpus-per-task from the job since Slurm 22.05: pass it on.");
+    }
     line(fmt::format("srun --mpi=pmix --kill-on-bad-exit=1{} {}",
                      s.cpus_per_task > 0 ? fmt::format(" --cpus-per-task={}", s.cpus_per_task) : "",
                      run));

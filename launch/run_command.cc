@@ -103,6 +103,9 @@ int finish_stopped(const runtime::JobSpec& spec, const runtime::LaunchInfo& laun
   }
   spdlog::info("job '{}' stopped after step {} ({}); resume with the same command", spec.name,
                stop.stop_step(), stop.describe());
+  // A requeue makes Slurm end the job's processes at once (SIGTERM, then
+  // SIGKILL): what the log has buffered must be on disk before that.
+  runtime::flush_logs();
   return kExitStopped;
 }
 
@@ -139,7 +142,9 @@ int run_job(const RunOptions& options, Cli& cli) {
   spdlog::info("tessera {}: job '{}' ({}) on {} rank{} via {}, run directory {}{}", TESSERA_VERSION,
                spec.name, spec.job, launch.size, launch.size == 1 ? "" : "s",
                runtime::launcher_name(launch.launcher), run_dir.root().string(),
-               launch.restart_count > 0 ? fmt::format(", Slurm restart {}", launch.restart_count) : "");
+               launch.in_slurm_allocation
+                   ? fmt::format(", Slurm job {} restart {}", launch.job_id, launch.restart_count)
+                   : "");
   for (const std::string& warning : launch.warnings) {
     spdlog::warn("launch: {}", warning);
   }

@@ -60,6 +60,7 @@ struct LogSummary {
   int starts = 0;                  // "tessera <version>: job ..." lines
   std::vector<int> restarts;       // Slurm restart count of each start (0 when not under Slurm)
   bool finished = false;           // the newest start reached "job '...' finished"
+  std::string stopped;             // "after step 21 (SIGUSR1 received)" when the newest start stopped
   std::string last_start_time;     // "2026-11-22 00:30:11"
   std::string progress;            // the newest progress line
   std::string progress_time;
@@ -72,6 +73,7 @@ LogSummary summarize_log(const fs::path& log) {
   static const std::regex kStart(R"(^tessera \S+: job '.*' \(.*\) on \d+ ranks? via )");
   static const std::regex kRestart(R"(restart (\d+))");
   static const std::regex kFinished(R"(^job '.*' finished$)");
+  static const std::regex kStopped(R"(^job '.*' stopped (after step \d+ \(.*\)))");
   static const std::regex kProgress(R"(^\S.* \d+/\d+ \(\d+(\.\d+)?%\))");
   std::istringstream lines(read_tail(log, kMaxLogBytes));
   std::string text;
@@ -88,10 +90,13 @@ LogSummary summarize_log(const fs::path& log) {
       ++s.starts;
       s.restarts.push_back(std::regex_search(message, part, kRestart) ? std::stoi(part[1]) : 0);
       s.finished = false;
+      s.stopped.clear();
       s.last_start_time = time;
       s.last_problem.clear();
     } else if (std::regex_match(message, kFinished)) {
       s.finished = true;
+    } else if (std::regex_search(message, part, kStopped)) {
+      s.stopped = part[1];
     } else if (std::regex_search(message, kProgress)) {
       s.progress = message;
       s.progress_time = time;
@@ -249,7 +254,9 @@ int status(const std::string& run_text) {
   } else {
     row("starts", fmt::format("{} (Slurm restarts {}); the last one, at {}, {}", log.starts,
                               fmt::join(log.restarts, ", "), log.last_start_time,
-                              log.finished ? "finished" : "has not finished"));
+                              log.finished            ? std::string("finished")
+                              : !log.stopped.empty() ? "stopped " + log.stopped
+                                                     : std::string("has not finished")));
   }
   if (!log.last_problem.empty()) {
     row("last issue", log.last_problem);

@@ -16,6 +16,7 @@
 #include "launch/batch_script.h"
 #include "launch/cli.h"
 #include "launch/slurm_client.h"
+#include "runtime/config/config_document.h"
 #include "runtime/error.h"
 #include "runtime/run_dir.h"
 
@@ -103,10 +104,22 @@ int print_config_errors(const std::string& file, const ConfigError& e) {
   return kExitBadConfig;
 }
 
+// A submitted job should come back after a preemption or the time limit, so
+// checkpoint.requeue_on_signal is on unless the YAML or an override says.
+bool requeue_chosen_by_user(const std::string& file, const std::vector<std::string>& overrides) {
+  config::ConfigDocument doc = config::load_config_file(file);
+  config::apply_overrides(doc, overrides);
+  YAML::Node checkpoint = doc.root["checkpoint"];
+  return checkpoint.IsMap() && checkpoint["requeue_on_signal"].IsDefined();
+}
+
 int submit(const SubmitOptions& options, const Cli& cli) {
   std::vector<std::string> overrides = all_overrides(options);
   runtime::ResolvedJob job;
   try {
+    if (!requeue_chosen_by_user(options.config, overrides)) {
+      overrides.push_back("checkpoint.requeue_on_signal=true");
+    }
     job = runtime::resolve_job_file(options.config, overrides, cli.registry);
     // The job may start anywhere (and be resubmitted from anywhere): pin the
     // run directory to an absolute path in the config it runs.
@@ -155,6 +168,12 @@ int submit(const SubmitOptions& options, const Cli& cli) {
              job.spec.job, s.nodes, s.nodes == 1 ? "" : "s", s.ntasks_per_node,
              s.ntasks_per_node == 1 ? "" : "s", s.time.empty() ? "" : ", time limit " + s.time,
              s.partition.empty() ? "" : ", partition " + s.partition);
+  fmt::print("  requeue        {}\n",
+             job.spec.checkpoint.requeue_on_signal
+                 ? fmt::format("on: SIG{} {} before the time limit, a preemption or `scancel "
+                               "--signal={}` makes it checkpoint, requeue itself and resume",
+                               s.signal, config::format_duration(s.signal_before), s.signal)
+                 : "off (checkpoint.requeue_on_signal: false): a stopped job checkpoints and ends");
   fmt::print("  run directory  {}\n", run_dir.root().string());
   fmt::print("  batch script   {}\n", script_file.string());
   fmt::print("  Slurm log      {}\n", slurm_output_file(run_dir.root(), id).string());

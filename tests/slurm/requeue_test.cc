@@ -1,0 +1,62 @@
+// Stopping and coming back under Slurm: a signal by hand, a preemption by an
+// urgent job, a time limit shorter than the work. Each job checkpoints,
+// requeues itself and resumes, and ends in exactly the state of a run that
+// was never interrupted. The jobs were started by the Scenarios environment
+// (scenarios.h) so that Slurm's timers for all three run at once.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "launch/batch_script.h"
+#include "tests/slurm/scenarios.h"
+#include "tests/slurm/slurm_cluster.h"
+#include "tests/testing/subprocess.h"
+#include "tests/testing/temp_dir.h"
+
+namespace tessera::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+// The checks every interrupted job must pass.
+void expect_resumed_to_the_uninterrupted_result(const ScenarioJob& job, const std::string& signal) {
+  ASSERT_FALSE(job.id.empty()) << "not submitted";
+  launch::SlurmJob end = wait_for_end(job.id, 300s);
+  const std::string slurm_log = read_text(launch::slurm_output_file(job.run_dir, job.id));
+  const std::string rank0_log = read_text(job.run_dir / "logs/rank-00000.log");
+  ASSERT_EQ(end.state, "COMPLETED") << job.started << "\n" << slurm_log;
+  EXPECT_GE(end.restarts, 1) << slurm_log;
+  // Each run logged its start (the log is appended to, not truncated).
+  EXPECT_THAT(slurm_log, HasSubstr("Slurm job " + job.id + " start, restart 0"));
+  EXPECT_THAT(slurm_log, HasSubstr("Slurm job " + job.id + " start, restart 1"));
+  // Run 1 stopped on the signal with a checkpoint and requeued itself; run 2 resumed.
+  EXPECT_THAT(rank0_log, HasSubstr("stopping after step"));
+  EXPECT_THAT(rank0_log, HasSubstr(signal + " received"));
+  EXPECT_THAT(rank0_log, HasSubstr("requeued Slurm job " + job.id));
+  EXPECT_THAT(rank0_log, HasSubstr("Slurm job " + job.id + " restart 1"));
+  EXPECT_THAT(rank0_log, HasSubstr("resuming from"));
+  EXPECT_THAT(rank0_log, HasSubstr("job '" + job.run_dir.filename().string() + "' finished"));
+  // Final arrays, RNG states and data positions of every rank: bit for bit.
+  EXPECT_EQ(final_state(job.run_dir), scenarios().reference_final_state(job.steps));
+}
+
+TEST(Requeue, ScancelUsr1MakesTheJobCheckpointRequeueAndResumeToTheSameResult) {
+  expect_resumed_to_the_uninterrupted_result(scenarios().signalled, "SIGUSR1");
+}
+
+TEST(Requeue, PreemptionByAnUrgentJobCheckpointsRequeuesAndResumesToTheSameResult) {
+  EXPECT_EQ(scenarios().preemptor_state, "COMPLETED") << scenarios().preempted.started;
+  expect_resumed_to_the_uninterrupted_result(scenarios().preempted, "SIGUSR1");
+}
+
+TEST(Requeue, ATimeLimitShorterThanTheWorkIsCrossedThroughRequeues) {
+  const ScenarioJob& job = scenarios().time_limited;
+  expect_resumed_to_the_uninterrupted_result(job, "SIGUSR1");
+  // No run could have done it alone: 130 steps of 0.5 s under a 1-minute limit.
+  launch::SlurmJob end = wait_for_end(job.id, 1s);
+  EXPECT_EQ(end.time_limit, "00:01:00");
+}
+
+}  // namespace
+}  // namespace tessera::testing

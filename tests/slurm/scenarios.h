@@ -1,0 +1,66 @@
+#pragma once
+
+// The slurm tests whose jobs wait on Slurm's ~30-second timers (requeues,
+// time limits) are started together, before any test runs, so their waits
+// overlap; the tests in requeue_test.cc then wait for them and check.
+//
+//   preempted     test_state, preempted by a job in the "urgent" partition
+//   signalled     test_state, sent `scancel --signal=USR1` while running
+//   time_limited  test_state with 65 s of work under a 1-minute time limit
+//
+// The preemption happens first and is over (the urgent job has finished)
+// before the others are submitted, so it preempts nothing else; later tests
+// run steps beside these jobs, and nothing else preempts anything.
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/temp_dir.h"
+
+namespace tessera::testing {
+
+struct ScenarioJob {
+  std::filesystem::path config;   // the job's YAML
+  std::filesystem::path run_dir;  // its output.dir
+  std::string id;                 // Slurm job id ("" if submitting failed)
+  std::int64_t steps = 0;         // test_state steps
+  std::string started;            // what happened while starting it (for failure messages)
+};
+
+class Scenarios final : public ::testing::Environment {
+ public:
+  void SetUp() override;
+  void TearDown() override;
+
+  ScenarioJob preempted;
+  ScenarioJob signalled;
+  ScenarioJob time_limited;
+  std::string preemptor_id;     // the urgent job
+  std::string preemptor_state;  // its final state
+
+  // The final state of an uninterrupted 2-rank run of `steps` steps (srun).
+  std::vector<std::pair<std::string, std::string>> reference_final_state(std::int64_t steps);
+
+  const TempDir& dir() const { return dir_; }
+
+ private:
+  ScenarioJob submit_state_job(const std::string& name, std::int64_t steps, double step_seconds,
+                               const std::vector<std::string>& args);
+
+  TempDir dir_;
+  std::map<std::int64_t, std::vector<std::pair<std::string, std::string>>> references_;
+};
+
+// The environment main() registered.
+Scenarios& scenarios();
+
+// test_state's YAML for a scenario: `steps` steps of `step_seconds`,
+// announcing each step (so tests can see it run) into `run_dir`.
+std::string state_job_yaml(const std::string& name, std::int64_t steps, double step_seconds,
+                           const std::filesystem::path& run_dir);
+
+}  // namespace tessera::testing

@@ -1,0 +1,87 @@
+// Steps started with srun on the local cluster: the ranks tessera sees, and
+// what doctor says about right and wrong launches.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "runtime/metrics_writer.h"
+#include "tests/slurm/slurm_cluster.h"
+#include "tests/testing/subprocess.h"
+#include "tests/testing/temp_dir.h"
+
+namespace tessera::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::vector<std::string> with(std::vector<std::string> head, const std::vector<std::string>& tail) {
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(Srun, TwoTasksWithPmixAreTwoRanksOfOneJob) {
+  TempDir dir;
+  write_text(dir / "count.yaml", "job: test_count\nname: c\nsteps: 5\n");
+  auto r = run_command(with(srun(2), {TESSERA_TEST_BIN, "run", (dir / "count.yaml").string(),
+                                      "output.dir=" + (dir / "run").string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("job 'c' (test_count) on 2 ranks via srun"));
+  EXPECT_THAT(r.output, HasSubstr("Slurm job "));
+  EXPECT_TRUE(std::filesystem::exists(dir / "run/logs/rank-00000.log"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "run/logs/rank-00001.log"));
+  // Every step was agreed on by both ranks.
+  runtime::MetricSeries agreed = runtime::read_metric(dir / "run/metrics.h5", "agreed_step");
+  EXPECT_EQ(agreed.values, (std::vector<double>{1, 2, 3, 4, 5}));
+}
+
+TEST(Srun, DoctorWithPmixSeesEveryRankAndTheSlurmJob) {
+  auto r = run_command(with(srun(2), {TESSERA_BIN, "doctor"}));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("tessera doctor: 2 ranks, launcher srun"));
+  EXPECT_THAT(r.output, HasSubstr("0/2"));
+  EXPECT_THAT(r.output, HasSubstr("1/2"));
+  EXPECT_THAT(r.output, HasSubstr("MPI plugin pmix"));
+  EXPECT_THAT(r.output, HasSubstr("no problems found"));
+}
+
+TEST(Srun, DoctorWithoutPmixExplainsTheFixOnce) {
+  auto r = run_command({"srun", "-n", "2", "-t", "3", TESSERA_BIN, "doctor"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("srun started 2 processes that are not connected"));
+  EXPECT_THAT(r.output, HasSubstr("srun --mpi=pmix"));
+  EXPECT_THAT(r.output, HasSubstr("SLURM_MPI_TYPE=pmix"));
+  // Both processes see it; one says it.
+  EXPECT_EQ(count(r.output, "problem: "), 1U) << r.output;
+  // tessera does not let Open MPI abort with its own message.
+  EXPECT_THAT(r.output, Not(HasSubstr("An error occurred in MPI_Init")));
+}
+
+TEST(Srun, DoctorWithPmi2ExplainsThatOpenMpiNeedsPmix) {
+  auto r = run_command({"srun", "-n", "2", "-t", "3", "--mpi=pmi2", TESSERA_BIN, "doctor"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--mpi=pmi2, which Open MPI cannot use"));
+  EXPECT_EQ(count(r.output, "problem: "), 1U) << r.output;
+}
+
+TEST(Srun, RunWithoutPmixFailsBeforeStartingWithOneMessage) {
+  TempDir dir;
+  write_text(dir / "count.yaml", "job: test_count\nsteps: 2\n");
+  auto r = run_command({"srun", "-n", "2", "-t", "3", TESSERA_TEST_BIN, "run",
+                        (dir / "count.yaml").string(), "output.dir=" + (dir / "run").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(count(r.output, "error: srun started 2 processes that MPI cannot connect"), 1U)
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "run"));
+}
+
+}  // namespace
+}  // namespace tessera::testing
