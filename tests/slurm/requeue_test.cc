@@ -1,5 +1,6 @@
 // Stopping and coming back under Slurm: a signal by hand, a preemption by an
-// urgent job, a time limit shorter than the work. Each job checkpoints,
+// urgent job, a time limit shorter than the work (reached through Slurm's
+// warning signal, and through checkpoint.before_time_limit). Each job checkpoints,
 // requeues itself and resumes, and ends in exactly the state of a run that
 // was never interrupted. The jobs were started by the Scenarios environment
 // (scenarios.h) so that Slurm's timers for all three run at once.
@@ -20,7 +21,7 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
 // The checks every interrupted job must pass.
-void expect_resumed_to_the_uninterrupted_result(const ScenarioJob& job, const std::string& signal) {
+void expect_resumed_to_the_uninterrupted_result(const ScenarioJob& job, const std::string& reason) {
   ASSERT_FALSE(job.id.empty()) << "not submitted";
   launch::SlurmJob end = wait_for_end(job.id, 300s);
   const std::string slurm_log = read_text(launch::slurm_output_file(job.run_dir, job.id));
@@ -32,7 +33,7 @@ void expect_resumed_to_the_uninterrupted_result(const ScenarioJob& job, const st
   EXPECT_THAT(slurm_log, HasSubstr("Slurm job " + job.id + " start, restart 1"));
   // Run 1 stopped on the signal with a checkpoint and requeued itself; run 2 resumed.
   EXPECT_THAT(rank0_log, HasSubstr("stopping after step"));
-  EXPECT_THAT(rank0_log, HasSubstr(signal + " received"));
+  EXPECT_THAT(rank0_log, HasSubstr(reason));
   EXPECT_THAT(rank0_log, HasSubstr("requeued Slurm job " + job.id));
   EXPECT_THAT(rank0_log, HasSubstr("Slurm job " + job.id + " restart 1"));
   EXPECT_THAT(rank0_log, HasSubstr("resuming from"));
@@ -42,20 +43,28 @@ void expect_resumed_to_the_uninterrupted_result(const ScenarioJob& job, const st
 }
 
 TEST(Requeue, ScancelUsr1MakesTheJobCheckpointRequeueAndResumeToTheSameResult) {
-  expect_resumed_to_the_uninterrupted_result(scenarios().signalled, "SIGUSR1");
+  expect_resumed_to_the_uninterrupted_result(scenarios().signalled, "SIGUSR1 received");
 }
 
 TEST(Requeue, PreemptionByAnUrgentJobCheckpointsRequeuesAndResumesToTheSameResult) {
   EXPECT_EQ(scenarios().preemptor_state, "COMPLETED") << scenarios().preempted.started;
-  expect_resumed_to_the_uninterrupted_result(scenarios().preempted, "SIGUSR1");
+  expect_resumed_to_the_uninterrupted_result(scenarios().preempted, "SIGUSR1 received");
 }
 
 TEST(Requeue, ATimeLimitShorterThanTheWorkIsCrossedThroughRequeues) {
   const ScenarioJob& job = scenarios().time_limited;
-  expect_resumed_to_the_uninterrupted_result(job, "SIGUSR1");
+  expect_resumed_to_the_uninterrupted_result(job, "SIGUSR1 received");
   // No run could have done it alone: 130 steps of 0.5 s under a 1-minute limit.
   launch::SlurmJob end = wait_for_end(job.id, 1s);
   EXPECT_EQ(end.time_limit, "00:01:00");
+}
+
+TEST(Requeue, BeforeTimeLimitStopsInTimeAndTheRequeuesFinishTheWork) {
+  const ScenarioJob& job = scenarios().deadline;
+  expect_resumed_to_the_uninterrupted_result(job, "the Slurm time limit is near");
+  // It never needed Slurm's own warning.
+  EXPECT_THAT(read_text(job.run_dir / "logs/rank-00000.log"),
+              ::testing::Not(HasSubstr("SIGUSR1 received")));
 }
 
 }  // namespace

@@ -41,8 +41,8 @@ ScenarioJob Scenarios::submit_state_job(const std::string& name, std::int64_t st
                                         double step_seconds, const std::vector<std::string>& args) {
   ScenarioJob job;
   job.steps = steps;
-  job.run_dir = dir_ / name;
-  job.config = dir_ / (name + ".yaml");
+  job.run_dir = *dir_ / name;
+  job.config = *dir_ / (name + ".yaml");
   write_text(job.config, state_job_yaml(name, steps, step_seconds, job.run_dir));
   job.id = submit(job.config, args).id;
   return job;
@@ -92,14 +92,23 @@ void Scenarios::SetUp() {
   time_limited = submit_state_job(
       "time_limited", 130, 0.5,
       {"--ntasks-per-node", "2", "--time", "1", "slurm.signal_before=5s"});
+
+  // 4. The same work, stopped by tessera itself 35 s before the job's end
+  //    (checkpoint.before_time_limit, from squeue's time left): after 25 s,
+  //    before Slurm's warning can come (it waits for less than 1 + 30 s left).
+  deadline = submit_state_job("deadline", 130, 0.5,
+                              {"--ntasks-per-node", "2", "--time", "1", "slurm.signal_before=1s",
+                               "checkpoint.before_time_limit=35s"});
 }
 
 void Scenarios::TearDown() {
-  for (const std::string& id : {preempted.id, signalled.id, time_limited.id, preemptor_id}) {
+  for (const std::string& id :
+       {preempted.id, signalled.id, time_limited.id, deadline.id, preemptor_id}) {
     if (!id.empty()) {
       launch::run_program({"scancel", id});
     }
   }
+  dir_.reset();
 }
 
 std::vector<std::pair<std::string, std::string>> Scenarios::reference_final_state(
@@ -108,7 +117,7 @@ std::vector<std::pair<std::string, std::string>> Scenarios::reference_final_stat
   if (found != references_.end()) {
     return found->second;
   }
-  const std::filesystem::path run = dir_ / fmt::format("reference-{}", steps);
+  const std::filesystem::path run = *dir_ / fmt::format("reference-{}", steps);
   write_text(run.string() + ".yaml", state_job_yaml("reference", steps, 0, run));
   std::vector<std::string> argv = srun(2);
   argv.insert(argv.end(), {TESSERA_TEST_BIN, "run", run.string() + ".yaml", "announce=false"});

@@ -6,7 +6,9 @@
 //
 //   preempted     test_state, preempted by a job in the "urgent" partition
 //   signalled     test_state, sent `scancel --signal=USR1` while running
-//   time_limited  test_state with 65 s of work under a 1-minute time limit
+//   time_limited  test_state with 65 s of work under a 1-minute time limit,
+//                 stopped by Slurm's warning signal
+//   deadline      the same work, stopped by checkpoint.before_time_limit
 //
 // The preemption happens first and is over (the urgent job has finished)
 // before the others are submitted, so it preempts nothing else; later tests
@@ -14,6 +16,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,19 +42,19 @@ class Scenarios final : public ::testing::Environment {
   ScenarioJob preempted;
   ScenarioJob signalled;
   ScenarioJob time_limited;
+  ScenarioJob deadline;
   std::string preemptor_id;     // the urgent job
   std::string preemptor_state;  // its final state
 
   // The final state of an uninterrupted 2-rank run of `steps` steps (srun).
   std::vector<std::pair<std::string, std::string>> reference_final_state(std::int64_t steps);
 
-  const TempDir& dir() const { return dir_; }
 
  private:
   ScenarioJob submit_state_job(const std::string& name, std::int64_t steps, double step_seconds,
                                const std::vector<std::string>& args);
 
-  TempDir dir_;
+  std::optional<TempDir> dir_{std::in_place};  // reset in TearDown (gtest never deletes environments)
   std::map<std::int64_t, std::vector<std::pair<std::string, std::string>>> references_;
 };
 
