@@ -83,5 +83,19 @@ TEST(Srun, RunWithoutPmixFailsBeforeStartingWithOneMessage) {
   EXPECT_FALSE(std::filesystem::exists(dir / "run"));
 }
 
+TEST(Batch, DoctorRunInTheBatchScriptItselfSaysOnlyOneProcessWasStarted) {
+  TempDir dir;
+  launch::ProgramResult r = launch::run_program(
+      {"sbatch", "--parsable", "-n", "2", "-t", "3", "-o", (dir / "out").string(), "--wrap",
+       std::string(TESSERA_BIN) + " doctor"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  launch::SlurmJob end = wait_for_end(r.out.substr(0, r.out.find_first_of(";\n")), std::chrono::seconds(120));
+  EXPECT_EQ(end.exit_code, "1:0");
+  const std::string out = read_text(dir / "out");
+  EXPECT_THAT(out, HasSubstr("tessera doctor: 1 rank, launcher none"));
+  EXPECT_THAT(out, HasSubstr("running directly in the batch script"));
+  EXPECT_THAT(out, HasSubstr("srun --mpi=pmix tessera"));
+}
+
 }  // namespace
 }  // namespace tessera::testing
