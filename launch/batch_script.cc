@@ -1,6 +1,7 @@
 #include "launch/batch_script.h"
 
 #include <cmath>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -45,6 +46,23 @@ std::string signal_option(const runtime::SlurmConfig& slurm) {
 std::filesystem::path slurm_output_file(const std::filesystem::path& run_dir,
                                         std::string_view job_id) {
   return run_dir / "logs" / fmt::format("slurm-{}.out", job_id);
+}
+
+std::filesystem::path submissions_file(const std::filesystem::path& run_dir) {
+  return run_dir / "slurm-jobs.txt";
+}
+
+std::string last_submitted_job(const std::filesystem::path& run_dir) {
+  std::ifstream in(submissions_file(run_dir));
+  std::string line;
+  std::string id;
+  while (std::getline(in, line)) {
+    std::string first = line.substr(0, line.find(' '));
+    if (!first.empty()) {
+      id = first;
+    }
+  }
+  return id;
 }
 
 std::string make_batch_script(const BatchScriptInput& in) {

@@ -50,4 +50,10 @@ std::string shell_quote(std::string_view text);
 // Where Slurm writes the batch job's output: <run_dir>/logs/slurm-<job_id>.out.
 std::filesystem::path slurm_output_file(const std::filesystem::path& run_dir, std::string_view job_id);
 
+// Every submission of a run is one line of <run_dir>/slurm-jobs.txt:
+// "<job id> <local time> <what was submitted>".
+std::filesystem::path submissions_file(const std::filesystem::path& run_dir);
+// The newest job id in it, or "" when the run was never submitted.
+std::string last_submitted_job(const std::filesystem::path& run_dir);
+
 }  // namespace tessera::launch

@@ -120,20 +120,6 @@ std::string age(const std::string& time) {
   return seconds < 0 ? std::string() : fmt::format("{:.0f}s ago", seconds);
 }
 
-// The newest job id recorded by tessera submit, or "".
-std::string last_job_id(const fs::path& run) {
-  std::ifstream in(run / "slurm-jobs.txt");
-  std::string line;
-  std::string id;
-  while (std::getline(in, line)) {
-    std::string first = line.substr(0, line.find(' '));
-    if (!first.empty()) {
-      id = first;
-    }
-  }
-  return id;
-}
-
 std::string slurm_line(const fs::path& run, const std::string& id) {
   if (id.empty()) {
     return "not submitted with tessera submit (no slurm-jobs.txt)";
@@ -236,7 +222,7 @@ int status(const std::string& run_text) {
         run.string()));
   }
   YAML::Node yaml = YAML::LoadFile(config.string());
-  const std::string id = last_job_id(run);
+  const std::string id = last_submitted_job(run);
   LogSummary log = summarize_log(dir.log_file(0));
 
   auto row = [](std::string_view key, std::string_view value) {

@@ -151,6 +151,19 @@ int submit(const SubmitOptions& options, const Cli& cli) {
         "slurm-client). `tessera submit --dry-run` prints the batch script without submitting it");
   }
 
+  // Two jobs writing one run directory would corrupt it.
+  if (const std::string previous = last_submitted_job(run_dir.root()); !previous.empty()) {
+    std::optional<SlurmJob> running = SlurmClient().job(previous);
+    if (running && running->std_out == slurm_output_file(run_dir.root(), previous).string() &&
+        (running->state == "PENDING" || running->state == "RUNNING" ||
+         running->state == "REQUEUED" || running->state == "SUSPENDED" ||
+         running->state == "COMPLETING")) {
+      throw Error(fmt::format(
+          "job {} of run directory {} is still {}: wait for it, cancel it (scancel {}), or "
+          "submit with another output.dir",
+          previous, run_dir.root().string(), running->state, previous));
+    }
+  }
   std::filesystem::create_directories(run_dir.logs_dir());
   const std::filesystem::path script_file = run_dir.root() / "submit.sh";
   runtime::write_file_atomically(input.config_file, job.yaml);
@@ -159,7 +172,7 @@ int submit(const SubmitOptions& options, const Cli& cli) {
 
   const std::string id = SlurmClient().submit(script_file);
   {
-    std::ofstream record(run_dir.root() / "slurm-jobs.txt", std::ios::app);
+    std::ofstream record(submissions_file(run_dir.root()), std::ios::app);
     record << id << ' ' << fmt::format("{:%FT%T}", fmt::localtime(std::time(nullptr))) << ' '
            << origin(options) << '\n';
   }

@@ -87,6 +87,19 @@ TEST(Submit, MpirunInsideTheAllocationStartsTheRanks) {
   EXPECT_THAT(read_text(launch::slurm_output_file(dir / "run", job.id)), HasSubstr("on 2 ranks via mpirun"));
 }
 
+TEST(Submit, ARunDirectoryWithAJobStillQueuedOrRunningIsRefused) {
+  TempDir dir;
+  write_text(dir / "job.yaml", state_job_yaml("busy", 600, 0.1, dir / "run"));
+  Submission first = submit(dir / "job.yaml", {"--time", "5"});
+  ASSERT_FALSE(first.id.empty());
+  CommandResult again = run_command({TESSERA_TEST_BIN, "submit", (dir / "job.yaml").string(), "--time", "5"});
+  EXPECT_EQ(again.exit_code, 1) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("job " + first.id + " of run directory"));
+  EXPECT_THAT(again.output, HasSubstr("scancel " + first.id));
+  launch::run_program({"scancel", first.id});
+  EXPECT_EQ(wait_for_end(first.id, 60s).state, "CANCELLED");
+}
+
 TEST(Submit, ABadConfigIsRefusedBeforeAnythingIsQueued) {
   TempDir dir;
   write_text(dir / "bad.yaml", "job: test_count\nsteps: 0\noutput: {dir: " + (dir / "run").string() + "}\n");
