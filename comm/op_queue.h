@@ -1,0 +1,66 @@
+#pragma once
+
+// OpQueue: runs a communicator's operations one at a time, in issue order.
+//
+// A synchronous operation issued while nothing is queued or running runs on
+// the caller's thread (no hand-off, so a small blocking call costs what the
+// library call costs). Everything else runs on one worker thread, started on
+// first use: asynchronous operations, and synchronous ones issued behind
+// them. The worker is what makes asynchronous operations progress while the
+// caller computes.
+//
+// Thread-safe. Tasks must not throw (they report through their WorkState).
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "comm/work.h"
+
+namespace tessera::comm {
+
+class OpQueue {
+ public:
+  struct Task {
+    std::function<void()> run;         // must not throw
+    std::shared_ptr<WorkState> state;  // failed if the task is dropped
+  };
+
+  OpQueue() = default;
+  ~OpQueue() { shutdown(); }
+  OpQueue(const OpQueue&) = delete;
+  OpQueue& operator=(const OpQueue&) = delete;
+
+  // Runs `task` in order: inline when `inline_ok` and the queue is idle,
+  // otherwise on the worker (returns at once).
+  void submit(Task task, bool inline_ok);
+
+  // For a communicator whose operations can no longer finish (a timeout left
+  // the worker inside a library call): fails queued tasks' states with
+  // `error`, and lets the destructor detach the worker instead of joining it.
+  void abandon(const std::exception_ptr& error);
+
+  // Runs what is queued and joins the worker (or detaches it after
+  // abandon()). Owners call it before tearing down what tasks use.
+  // Idempotent; submit() must not be called afterwards.
+  void shutdown();
+
+ private:
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<Task> tasks;
+    bool busy = false;  // a task is running (inline or on the worker)
+    bool stop = false;
+    bool abandoned = false;
+  };
+  static void work(const std::shared_ptr<Shared>& shared);
+
+  std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
+  std::thread worker_;
+};
+
+}  // namespace tessera::comm

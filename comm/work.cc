@@ -1,0 +1,162 @@
+#include "comm/work.h"
+
+#include <thread>
+
+#include <fmt/format.h>
+
+
+namespace tessera::comm {
+namespace {
+
+std::string format_timeout(Timeout timeout) {
+  if (timeout.count() % 1000 == 0) {
+    return fmt::format("{} s", timeout.count() / 1000);
+  }
+  return fmt::format("{} ms", timeout.count());
+}
+
+}  // namespace
+
+WorkState::WorkState(CommSite site, Fingerprint what, Timeout timeout,
+                     std::shared_ptr<CommHealth> health)
+    : site_(std::move(site)),
+      what_(what),
+      timeout_(timeout),
+      deadline_(Clock::now() + timeout),
+      health_(std::move(health)) {}
+
+WorkState::~WorkState() { unwatch(); }
+
+void WorkState::watch_in(const std::shared_ptr<WatchList>& list) {
+  std::lock_guard lock(list->mu);
+  if (done_.load(std::memory_order_acquire)) {
+    return;
+  }
+  std::lock_guard self(mu_);
+  watch_list_ = list;
+  watch_entry_ = list->entries.insert(list->entries.end(), {weak_from_this(), deadline_});
+  watched_ = true;
+}
+
+void WorkState::unwatch() noexcept {
+  std::shared_ptr<WatchList> list;
+  {
+    std::lock_guard self(mu_);
+    if (!watched_) {
+      return;
+    }
+    list = watch_list_;
+  }
+  std::lock_guard lock(list->mu);
+  std::lock_guard self(mu_);
+  if (watched_) {
+    list->entries.erase(watch_entry_);
+    watched_ = false;
+  }
+}
+
+void WorkState::finish(std::exception_ptr error) noexcept {
+  {
+    std::lock_guard lock(mu_);
+    if (done_.load(std::memory_order_relaxed)) {
+      return;
+    }
+    error_ = std::move(error);
+    done_.store(true, std::memory_order_release);
+  }
+  cv_.notify_all();
+  unwatch();
+}
+
+void WorkState::complete() noexcept { finish(nullptr); }
+
+void WorkState::fail(std::exception_ptr error) noexcept { finish(std::move(error)); }
+
+bool WorkState::is_completed() {
+  if (!done_.load(std::memory_order_acquire) && polled()) {
+    std::unique_lock lock(poll_mu_, std::try_to_lock);
+    if (lock.owns_lock() && !done_.load(std::memory_order_acquire)) {
+      poll();
+    }
+  }
+  return done_.load(std::memory_order_acquire);
+}
+
+std::optional<TimeoutError> WorkState::expire() {
+  if (done_.load(std::memory_order_acquire)) {
+    return std::nullopt;
+  }
+  std::lock_guard poll_lock(poll_mu_);
+  if (done_.load(std::memory_order_acquire)) {
+    return std::nullopt;
+  }
+  const bool withdrawn = withdraw();
+  TimeoutError error(
+      site_,
+      fmt::format("{} did not complete within {}: {}", what_.describe(), format_timeout(timeout_),
+                  withdrawn
+                      ? "no matching message arrived; the operation was withdrawn"
+                      : "a peer rank never reached it, reached a different collective, or died "
+                        "(runtime.comm_debug: true compares what each rank calls); this "
+                        "communicator is now unusable"));
+  {
+    std::lock_guard lock(mu_);
+    if (done_.load(std::memory_order_relaxed)) {
+      return std::nullopt;
+    }
+    error_ = std::make_exception_ptr(error);
+    done_.store(true, std::memory_order_release);
+  }
+  cv_.notify_all();
+  unwatch();
+  if (!withdrawn) {
+    health_->poison(error.what());
+  }
+  return error;
+}
+
+void WorkState::wait(std::optional<Timeout> timeout) {
+  const Clock::time_point until =
+      timeout ? std::min(deadline_, Clock::now() + *timeout) : deadline_;
+  if (polled()) {
+    // Spin briefly (small messages complete within microseconds), then back off
+    // so a waiting rank does not starve the ones it waits for.
+    auto pause = std::chrono::microseconds(0);
+    while (!is_completed()) {
+      if (Clock::now() >= until) {
+        break;
+      }
+      if (pause.count() > 0) {
+        std::this_thread::sleep_for(pause);
+      }
+      pause = std::min(pause + std::chrono::microseconds(pause.count() < 50 ? 1 : 50),
+                       std::chrono::microseconds(1000));
+    }
+  } else {
+    std::unique_lock lock(mu_);
+    cv_.wait_until(lock, until, [this] { return done_.load(std::memory_order_acquire); });
+  }
+  if (!done_.load(std::memory_order_acquire)) {
+    if (std::optional<TimeoutError> error = expire()) {
+      throw *error;
+    }
+  }
+  std::exception_ptr error;
+  {
+    std::lock_guard lock(mu_);
+    error = error_;
+  }
+  if (error) {
+    std::rethrow_exception(error);
+  }
+}
+
+void Work::wait(std::optional<Timeout> timeout) {
+  if (state_) {
+    state_->wait(timeout);
+  }
+}
+
+bool Work::is_completed() { return !state_ || state_->is_completed(); }
+
+}  // namespace tessera::comm
