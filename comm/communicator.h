@@ -37,7 +37,11 @@
 //   default of 10 minutes). A late operation fails with a TimeoutError naming
 //   backend, op, sequence number, element count and rank; the watchdog ends
 //   the job when nobody is waiting to report it (watchdog.h). After a timeout
-//   the communicator is unusable: later calls fail at once.
+//   the communicator is unusable: later calls fail at once. A timed-out
+//   collective is abandoned, not cancelled: if its peers arrive late the
+//   library may still complete it and write its buffers, so keep them alive
+//   (jobs end anyway). A timed-out recv is withdrawn where the backend can
+//   (mpi, local), and then the communicator stays usable.
 // * Threads. Calls may come from several threads, but the ordering rule is
 //   about the order calls are made, so issue collectives from one thread at a
 //   time (the gradient reducer issues from the autograd thread while the

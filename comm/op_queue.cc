@@ -2,21 +2,22 @@
 
 namespace tessera::comm {
 
-void OpQueue::shutdown() {
-  bool abandoned = false;
+bool OpQueue::shutdown() {
+  bool stuck = false;
   {
     std::lock_guard lock(shared_->mu);
     shared_->stop = true;
-    abandoned = shared_->abandoned;
+    stuck = shared_->abandoned && shared_->busy;
   }
   shared_->cv.notify_all();
   if (worker_.joinable()) {
-    if (abandoned) {
+    if (stuck) {
       worker_.detach();  // it holds its own reference to the shared state
     } else {
       worker_.join();
     }
   }
+  return !stuck;
 }
 
 void OpQueue::submit(Task task, bool inline_ok) {

@@ -43,10 +43,11 @@ class OpQueue {
   // `error`, and lets the destructor detach the worker instead of joining it.
   void abandon(const std::exception_ptr& error);
 
-  // Runs what is queued and joins the worker (or detaches it after
-  // abandon()). Owners call it before tearing down what tasks use.
-  // Idempotent; submit() must not be called afterwards.
-  void shutdown();
+  // Runs what is queued and joins the worker; after abandon(), detaches a
+  // worker that is still inside a task instead. Returns true when no task is
+  // running any more (owners may then free what tasks use). Owners call it
+  // before tearing down. Idempotent; submit() must not be called afterwards.
+  bool shutdown();
 
  private:
   struct Shared {

@@ -14,7 +14,11 @@
 namespace tessera::comm {
 
 // What a running MPI operation needs, shared with the tasks that use it so a
-// task stuck in MPI after its communicator was destroyed never dangles.
+// task stuck in MPI after its communicator was destroyed never dangles. The
+// MPI communicators are freed by ~MpiCommunicator on the owner's thread
+// (never from a worker: Open MPI corrupts its heap when one thread frees a
+// communicator while another creates one), or leaked when a timed-out
+// operation may still be inside them.
 struct MpiContext {
   MPI_Comm data = MPI_COMM_NULL;
   MPI_Comm control = MPI_COMM_NULL;
@@ -22,7 +26,7 @@ struct MpiContext {
   int size = 1;
   MpiReduceOps ops;
 
-  ~MpiContext() {
+  void free_communicators() noexcept {
     int finalized = 0;
     MPI_Finalized(&finalized);
     if (finalized != 0) {
@@ -33,6 +37,7 @@ struct MpiContext {
         MPI_Comm_free(comm);
       }
     }
+    ops.release();
   }
 };
 
@@ -268,7 +273,9 @@ MpiCommunicator::~MpiCommunicator() {
     queue_.abandon(std::make_exception_ptr(InternalError(
         fmt::format("{}: communicator destroyed with this operation still queued", describe()))));
   }
-  queue_.shutdown();
+  if (queue_.shutdown()) {
+    context_->free_communicators();
+  }
 }
 
 MPI_Comm MpiCommunicator::mpi_handle() const { return context_->data; }

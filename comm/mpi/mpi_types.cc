@@ -47,16 +47,14 @@ MpiReduceOps::MpiReduceOps() {
   custom_[1] = make_ops<DType::kBF16>();
 }
 
-MpiReduceOps::~MpiReduceOps() {
-  int finalized = 0;
-  MPI_Finalized(&finalized);
-  if (finalized != 0) {
-    return;
-  }
+void MpiReduceOps::release() noexcept {
   for (auto& ops : custom_) {
     for (ReduceOp op : {ReduceOp::kSum, ReduceOp::kMin, ReduceOp::kMax, ReduceOp::kProd}) {
-      MPI_Op_free(&ops[static_cast<int>(op)]);
+      if (ops[static_cast<int>(op)] != MPI_OP_NULL) {
+        MPI_Op_free(&ops[static_cast<int>(op)]);
+      }
     }
+    ops.fill(MPI_OP_NULL);
   }
 }
 

@@ -19,11 +19,12 @@ namespace tessera::comm {
 MPI_Datatype mpi_datatype(DType dtype);
 
 // The user-defined ops for f16/bf16, created once per communicator (after
-// MPI_Init) and freed with it.
+// MPI_Init); release() frees them (the owner calls it on its own thread).
 class MpiReduceOps {
  public:
   MpiReduceOps();
-  ~MpiReduceOps();
+  ~MpiReduceOps() = default;
+  void release() noexcept;
   MpiReduceOps(const MpiReduceOps&) = delete;
   MpiReduceOps& operator=(const MpiReduceOps&) = delete;
 

@@ -573,10 +573,14 @@ TYPED_TEST_P(CommunicatorConformance, TimeoutNamesTheOpAndPoisonsTheCommunicator
         }
         std::unique_ptr<Communicator> sub = world.split(0, world.rank());
         std::vector<float> data(16, 1.0F);
+        // A timed-out op is abandoned, not cancelled: when the others arrive
+        // late, MPI still completes it into this buffer, possibly after this
+        // test body returned. So it must outlive the test.
+        static std::vector<float> abandoned(16, 1.0F);
         if (world.rank() == 0) {
           // Rank 0 calls all_reduce; the others do not (yet).
-          Work w = sub->all_reduce(as_buffer(data), {.timeout = std::chrono::milliseconds(300),
-                                                     .async = true});
+          Work w = sub->all_reduce(as_buffer(abandoned),
+                                   {.timeout = std::chrono::milliseconds(300), .async = true});
           try {
             w.wait();
             ADD_FAILURE() << "the all_reduce must time out";
