@@ -1,9 +1,11 @@
 #include "jobs/register_jobs.h"
 
+#include "jobs/qec/qec_job.h"
+
 namespace tessera::jobs {
 
 void register_jobs(runtime::JobRegistry& registry) {
-  (void)registry;  // job kinds add their register_<kind>(registry) call here
+  qec::register_qec(registry);
 }
 
 }  // namespace tessera::jobs
