@@ -607,9 +607,12 @@ void MatchingSolver::solve_by_subsets(const BoundaryMatchingProblem& problem, st
 void MatchingSolver::solve_by_blossom(const BoundaryMatchingProblem& problem, std::vector<int>& partner) {
   const int m = problem.size();
   constexpr std::int64_t kInf = BoundaryMatchingProblem::kNoPair;
-  // Nodes 0..m-1 are detectors, m..2m-1 their boundary copies (copies pair
-  // freely at cost 0). Maximise sum (C - cost) over maximum-cardinality
-  // matchings = minimise the cost over perfect matchings.
+  // Nodes 0..m-1 are detectors, m..2m-1 their boundary copies. Detector i
+  // meets the boundary through edge i-i'; when i and j pair, their copies
+  // pair too (edge i'-j', cost 0), so copies need an edge only where the
+  // detectors have one, which keeps the graph as sparse as the pairs.
+  // Maximise sum (C - cost) over maximum-cardinality matchings = minimise
+  // the cost over perfect matchings.
   std::int64_t max_cost = 0;
   for (int i = 0; i < m; ++i) {
     if (problem.boundary(i) != kInf) {
@@ -630,8 +633,8 @@ void MatchingSolver::solve_by_blossom(const BoundaryMatchingProblem& problem, st
     for (int j = i + 1; j < m; ++j) {
       if (problem.pair(i, j) != kInf) {
         edges_.push_back(Edge{i, j, c - problem.pair(i, j)});
+        edges_.push_back(Edge{m + i, m + j, c});
       }
-      edges_.push_back(Edge{m + i, m + j, c});
     }
   }
   const std::vector<int> mate = max_weight_max_cardinality(2 * m, edges_);
