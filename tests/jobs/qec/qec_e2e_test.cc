@@ -9,6 +9,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -32,10 +33,43 @@ std::vector<std::string> with(std::vector<std::string> head, const std::vector<s
   return head;
 }
 
-// Starts `argv` in its own process group (output to `log`), and SIGKILLs the
-// whole group once `ready()` holds. Returns the exit code (128 + signal if killed).
-int run_and_kill_when(const std::vector<std::string>& argv, const std::filesystem::path& log,
-                      const std::function<bool()>& ready, std::chrono::seconds limit) {
+// Sends `signal` to `pid` and every process below it. (Open MPI puts each
+// rank in a process group of its own, so killing mpirun's group would leave
+// the ranks running.)
+void signal_tree(pid_t pid, int signal) {
+  std::vector<pid_t> tree{pid};
+  for (std::size_t i = 0; i < tree.size(); ++i) {
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      const std::string name = entry.path().filename().string();
+      if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) {
+        continue;
+      }
+      std::ifstream stat(entry.path() / "stat");
+      std::string line;
+      std::getline(stat, line);
+      const std::size_t close = line.rfind(')');
+      if (close == std::string::npos) {
+        continue;
+      }
+      std::istringstream rest(line.substr(close + 2));
+      char state = 0;
+      pid_t ppid = 0;
+      rest >> state >> ppid;
+      if (ppid == tree[i]) {
+        tree.push_back(static_cast<pid_t>(std::stol(name)));
+      }
+    }
+  }
+  for (auto it = tree.rbegin(); it != tree.rend(); ++it) {  // the ranks first, as when a node dies
+    ::kill(*it, signal);
+  }
+}
+
+// Starts `argv` (output to `log`) and sends `signal` to it and its whole
+// process tree once `ready()` holds. Returns the exit code (128 + signal if
+// killed by it).
+int run_and_signal_when(const std::vector<std::string>& argv, const std::filesystem::path& log,
+                        const std::function<bool()>& ready, int signal, std::chrono::seconds limit) {
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::setpgid(0, 0);
@@ -57,7 +91,7 @@ int run_and_kill_when(const std::vector<std::string>& argv, const std::filesyste
       return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
     if (ready() || std::chrono::steady_clock::now() > deadline) {
-      ::kill(-pid, SIGKILL);
+      signal_tree(pid, std::chrono::steady_clock::now() > deadline ? SIGKILL : signal);
       ::waitpid(pid, &status, 0);
       return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
@@ -106,7 +140,7 @@ qec:
   plot: false
 )";
 
-TEST(QecE2e, KilledSweepUnderMpirunResumesToTheCountsOfAnUninterruptedOne) {
+TEST(QecE2e, KilledAndPreemptedSweepResumesToTheCountsOfAnUninterruptedOne) {
   testing::TempDir dir;
   testing::write_text(dir / "sweep.yaml", kSweep);
   const std::string config = (dir / "sweep.yaml").string();
@@ -125,14 +159,24 @@ TEST(QecE2e, KilledSweepUnderMpirunResumesToTheCountsOfAnUninterruptedOne) {
     }
     return t;
   }();
-  const int killed = run_and_kill_when(
+  const int killed = run_and_signal_when(
       with(testing::mpirun(2), {TESSERA_BIN, "run", config, "output.dir=" + run.string()}), dir / "killed.log",
-      [&] { return std::filesystem::exists(run / "results.csv") && shots_so_far(run) > total / 4; },
+      [&] { return std::filesystem::exists(run / "results.csv") && shots_so_far(run) > total / 4; }, SIGKILL,
       std::chrono::seconds(240));
   EXPECT_EQ(killed, 128 + SIGKILL) << testing::read_text(dir / "killed.log");
   const std::int64_t before_resume = shots_so_far(run);
   EXPECT_GT(before_resume, 0);
   EXPECT_LT(before_resume, total) << "the kill came after the sweep had finished";
+
+  // One process, preempted (SIGTERM) as soon as it has added work: it
+  // finishes its chunk, saves and exits with code 3.
+  const int preempted = run_and_signal_when(
+      {TESSERA_BIN, "run", config, "output.dir=" + run.string()}, dir / "preempted.log",
+      [&] { return shots_so_far(run) > before_resume; }, SIGTERM, std::chrono::seconds(240));
+  const std::string preempted_log = testing::read_text(dir / "preempted.log");
+  EXPECT_EQ(preempted, 3) << preempted_log;
+  EXPECT_THAT(preempted_log, HasSubstr("sweep: stop signal received; finishing the chunks in flight"));
+  EXPECT_THAT(preempted_log, HasSubstr("resume with the same command"));
 
   auto resumed = run_command(with(testing::mpirun(2), {TESSERA_BIN, "run", config, "output.dir=" + run.string()}),
                              std::chrono::seconds(240));
