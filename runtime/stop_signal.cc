@@ -20,13 +20,21 @@ namespace {
 std::atomic<int> g_received{0};    // first stop signal received
 std::atomic<int> g_interrupts{0};  // SIGINTs received
 std::atomic<bool> g_installed{false};
+std::atomic<bool> g_polled{false};  // the job has called should_stop() at least once
 
-static_assert(std::atomic<int>::is_always_lock_free);
+static_assert(std::atomic<int>::is_always_lock_free && std::atomic<bool>::is_always_lock_free);
 
 constexpr int kSignals[] = {SIGTERM, SIGUSR1, SIGINT};
 struct sigaction g_previous[3];
 
 extern "C" void on_stop_signal(int signal) {
+  if (!g_polled.load()) {
+    // Nobody is looking at the flag yet (set-up, or a job kind that never
+    // checks): the signal does what it would do without tessera.
+    ::signal(signal, SIG_DFL);
+    ::raise(signal);
+    return;
+  }
   if (signal == SIGINT && g_interrupts.fetch_add(1) >= 1) {
     static const char kMessage[] = "tessera: second SIGINT, aborting now (no checkpoint)\n";
     [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
@@ -61,6 +69,7 @@ StopSignal::StopSignal(Coordinator& coordinator, StopOptions options)
   }
   g_received = 0;
   g_interrupts = 0;
+  g_polled = false;
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
@@ -80,6 +89,7 @@ StopSignal::~StopSignal() {
 int StopSignal::received_signal() const { return g_received.load(); }
 
 bool StopSignal::should_stop(std::int64_t step) {
+  g_polled = true;
   if (stopping()) {
     return true;
   }

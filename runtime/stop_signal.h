@@ -15,9 +15,11 @@
 //     if (ctx.stop.should_stop(step + 1)) { save(step + 1); return; }
 //   }
 //
-// One instance per process (it owns the signal handlers; the previous
-// handlers come back when it is destroyed). The handlers are async-signal-
-// safe: they only store to lock-free atomics (and _exit on a second SIGINT).
+// Until the job first calls should_stop() (set-up, resume, or a job kind
+// that never checks) the signals act as they would without tessera: the
+// process ends. One instance per process (it owns the signal handlers; the
+// previous handlers come back when it is destroyed). The handlers are
+// async-signal-safe: lock-free atomics, raise() and _exit() only.
 
 #include <chrono>
 #include <cstdint>

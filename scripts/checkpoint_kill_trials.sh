@@ -35,22 +35,24 @@ final_sum() { cat "$1/final/rank-00000.bin" "$1/final/rank-00001.bin" | cksum; }
 "${mpirun_args[@]}" "$bin" run "$work/job.yaml" "output.dir=$work/ref" >"$work/ref.log" 2>&1
 expected=$(final_sum "$work/ref")
 
-mid_write=0 latest_ok=0 resumed_ok=0 identical=0 max_lost=0 failures=0
+skipped=0 mid_write=0 latest_ok=0 resumed_ok=0 identical=0 max_lost=0 failures=0
 for ((t = 1; t <= trials; t++)); do
   run="$work/run"
   rm -rf "$run"
   setsid "${mpirun_args[@]}" "$bin" run "$work/job.yaml" "output.dir=$run" >"$work/kill.log" 2>&1 &
   mpirun_pid=$!
-  # A random moment between 0.6 s and 1.4 s after the start (the job runs ~1.5 s).
-  sleep "$(printf '0.%03d' $((RANDOM % 800)))"; sleep 0.6
+  # A random moment after the first step, while the job runs (~1.5 s).
+  for ((w = 0; w < 200; w++)); do grep -q 'test_state step' "$work/kill.log" && break; sleep 0.02; done
+  sleep "$(printf '0.%03d' $((RANDOM % 800)))"
   ranks=($(cat /proc/$mpirun_pid/task/*/children 2>/dev/null || true))
   if [ "${#ranks[@]}" -lt 2 ]; then
     wait $mpirun_pid || true
     echo "trial $t: the job ended before the kill; skipped"
+    skipped=$((skipped + 1))
     continue
   fi
   victim=${ranks[$((RANDOM % 2))]}
-  reached=$(grep -o 'test_state step [0-9]*' "$work/kill.log" | tail -1 | awk '{print $3}')
+  reached=$( (grep -o 'test_state step [0-9]*' "$work/kill.log" || true) | tail -1 | awk '{print $3}')
   kill -9 "$victim"
   tmp=no
   ls "$run/checkpoints" 2>/dev/null | grep -q '\.tmp$' && { tmp=yes; mid_write=$((mid_write + 1)); }
@@ -68,7 +70,7 @@ for ((t = 1; t <= trials; t++)); do
   else
     ok=no
   fi
-  from=$(grep -o '(step [0-9]*)' "$work/resume.log" | head -1 | tr -dc '0-9')
+  from=$( (grep -o '(step [0-9]*)' "$work/resume.log" || true) | head -1 | tr -dc '0-9')
   lost=$(( ${reached:-0} + 1 - ${from:-0} ))
   (( lost > max_lost )) && max_lost=$lost
   (( lost > interval )) && ok=no
@@ -76,6 +78,6 @@ for ((t = 1; t <= trials; t++)); do
   [ $ok = yes ] || { failures=$((failures + 1)); cp "$work/kill.log" "/tmp/kill-trial-$t.log"; cp "$work/resume.log" "/tmp/resume-trial-$t.log"; }
   echo "trial $t: reached step ${reached:-0}, mid-write $tmp, resumed from ${from:-fresh}, lost $lost, ok $ok"
 done
-echo "kill-trials: $trials trials; $mid_write killed mid-write; LATEST valid $latest_ok; resumed $resumed_ok;" \
+echo "kill-trials: $trials trials ($skipped skipped: the job ended first); $mid_write killed mid-write; LATEST valid $latest_ok; resumed $resumed_ok;" \
      "identical final state $identical; max steps lost $max_lost (interval $interval); failures $failures"
 [ "$failures" -eq 0 ]
