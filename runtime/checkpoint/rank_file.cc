@@ -2,7 +2,10 @@
 
 #include <xxhash.h>
 
+#include <chrono>
+
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "runtime/checkpoint/checkpoint_files.h"
 #include "runtime/error.h"
@@ -170,6 +173,7 @@ RankEntry write_rank_file(const std::filesystem::path& file, int rank, const Che
   entry.file = file.filename().string();
   entry.rng_state = state.rng_state();
   entry.blobs = state.blobs();
+  const auto start = std::chrono::steady_clock::now();
   try {
     h5::silence_errors();
     h5::Handle fcpl = untimed(H5P_FILE_CREATE);
@@ -196,8 +200,14 @@ RankEntry write_rank_file(const std::filesystem::path& file, int rank, const Che
     }
     // Closing flushes HDF5's metadata; a full disk often shows up only here.
     TESSERA_H5_CHECK(H5Fclose(h5file), "close (flush)");
+    const auto written = std::chrono::steady_clock::now();
     checkpoint_files::fsync_file(file);
+    const auto synced = std::chrono::steady_clock::now();
     checkpoint_files::FileDigest digest = checkpoint_files::digest_file(file);
+    const auto hashed = std::chrono::steady_clock::now();
+    auto seconds = [](auto from, auto to) { return std::chrono::duration<double>(to - from).count(); };
+    spdlog::debug("{}: {} bytes; HDF5 write {:.3f} s, fsync {:.3f} s, read-back hash {:.3f} s", entry.file,
+                  digest.bytes, seconds(start, written), seconds(written, synced), seconds(synced, hashed));
     entry.file_bytes = digest.bytes;
     entry.file_checksum = digest.checksum;
   } catch (const IoError& e) {
