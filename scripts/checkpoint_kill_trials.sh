@@ -42,7 +42,7 @@ for ((t = 1; t <= trials; t++)); do
   setsid "${mpirun_args[@]}" "$bin" run "$work/job.yaml" "output.dir=$run" >"$work/kill.log" 2>&1 &
   mpirun_pid=$!
   # A random moment after the first step, while the job runs (~1.5 s).
-  for ((w = 0; w < 200; w++)); do grep -q 'test_state step' "$work/kill.log" && break; sleep 0.02; done
+  for ((w = 0; w < 1500; w++)); do grep -q 'test_state step' "$work/kill.log" && break; sleep 0.02; done
   sleep "$(printf '0.%03d' $((RANDOM % 800)))"
   ranks=($(cat /proc/$mpirun_pid/task/*/children 2>/dev/null || true))
   if [ "${#ranks[@]}" -lt 2 ]; then
@@ -58,7 +58,7 @@ for ((t = 1; t <= trials; t++)); do
   ls "$run/checkpoints" 2>/dev/null | grep -q '\.tmp$' && { tmp=yes; mid_write=$((mid_write + 1)); }
   wait $mpirun_pid || true
   ok=yes
-  if "$bin" ckpt list "$run" | grep -q ' valid (LATEST)$'; then
+  if "$bin" ckpt list "$run" 2>/dev/null | grep -q ' valid (LATEST)$'; then
     latest_ok=$((latest_ok + 1))
   elif [ ! -e "$run/checkpoints/LATEST" ] && (( ${reached:-0} < interval )); then
     latest_ok=$((latest_ok + 1))  # killed before the first checkpoint: nothing to lose
