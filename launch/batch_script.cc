@@ -18,7 +18,8 @@ std::string sbatch_path(const std::filesystem::path& path, std::string_view what
     throw ConfigError(fmt::format(
         "{} '{}' contains whitespace, quotes or backslashes, which #SBATCH lines cannot carry; "
         "choose another output.dir or working directory",
-        what, text));
+        what,
+        text));
   }
   return text;
 }
@@ -39,12 +40,12 @@ std::string shell_quote(std::string_view text) {
 
 std::string signal_option(const runtime::SlurmConfig& slurm) {
   const long seconds = std::lround(slurm.signal_before.count());
-  return fmt::format("--signal={}{}@{}", slurm.launcher == "mpirun" ? "B:" : "", slurm.signal,
-                     seconds);
+  return fmt::format(
+      "--signal={}{}@{}", slurm.launcher == "mpirun" ? "B:" : "", slurm.signal, seconds);
 }
 
-std::filesystem::path slurm_output_file(const std::filesystem::path& run_dir,
-                                        std::string_view job_id) {
+std::filesystem::path slurm_output_file(
+    const std::filesystem::path& run_dir, std::string_view job_id) {
   return run_dir / "logs" / fmt::format("slurm-{}.out", job_id);
 }
 
@@ -76,8 +77,9 @@ std::string make_batch_script(const BatchScriptInput& in) {
 
   line("#!/bin/bash");
   line(fmt::format("# Written by `tessera submit {}`.", in.origin));
-  line("# Submit it again (it resumes from the newest checkpoint) with: sbatch " +
-       shell_quote((in.run_dir / "submit.sh").string()));
+  line(
+      "# Submit it again (it resumes from the newest checkpoint) with: sbatch " +
+      shell_quote((in.run_dir / "submit.sh").string()));
   sbatch(fmt::format("--job-name={}", shell_quote(in.job_name)));
   sbatch(fmt::format("--nodes={}", s.nodes));
   sbatch(fmt::format("--ntasks-per-node={}", s.ntasks_per_node));
@@ -102,8 +104,8 @@ std::string make_batch_script(const BatchScriptInput& in) {
   sbatch(signal_option(s));
   sbatch("--requeue");
   sbatch("--open-mode=append");
-  sbatch(fmt::format("--output={}",
-                     sbatch_path(in.run_dir / "logs" / "slurm-%j.out", "the run directory")));
+  sbatch(fmt::format(
+      "--output={}", sbatch_path(in.run_dir / "logs" / "slurm-%j.out", "the run directory")));
   sbatch(fmt::format("--chdir={}", sbatch_path(in.workdir, "the working directory")));
   for (const std::string& extra : s.sbatch_args) {
     sbatch(extra);
@@ -111,24 +113,27 @@ std::string make_batch_script(const BatchScriptInput& in) {
   line("");
   line("# One line per start (SLURM_RESTART_COUNT counts the requeues) in this log;");
   line("# tessera run writes the same count into logs/rank-*.log.");
-  line("echo \"[tessera] $(date '+%F %T') Slurm job ${SLURM_JOB_ID} start, restart "
-       "${SLURM_RESTART_COUNT:-0}, ${SLURM_NNODES} node(s) ${SLURM_JOB_NODELIST}\"");
+  line(
+      "echo \"[tessera] $(date '+%F %T') Slurm job ${SLURM_JOB_ID} start, restart "
+      "${SLURM_RESTART_COUNT:-0}, ${SLURM_NNODES} node(s) ${SLURM_JOB_NODELIST}\"");
   for (const std::string& setup : s.setup) {
     line(setup);
   }
 
-  const std::string run =
-      fmt::format("{} run {} checkpoint.resume=auto", shell_quote(in.tessera.string()),
-                  shell_quote(in.config_file.string()));
+  const std::string run = fmt::format(
+      "{} run {} checkpoint.resume=auto",
+      shell_quote(in.tessera.string()),
+      shell_quote(in.config_file.string()));
   if (s.launcher == "srun") {
     line("");
     line("# Debian's Open MPI (and Open MPI 5) joins srun's tasks only through PMIx.");
     if (s.cpus_per_task > 0) {
       line("# srun does not inherit --cpus-per-task from the job since Slurm 22.05: pass it on.");
     }
-    line(fmt::format("srun --mpi=pmix --kill-on-bad-exit=1{} {}",
-                     s.cpus_per_task > 0 ? fmt::format(" --cpus-per-task={}", s.cpus_per_task) : "",
-                     run));
+    line(fmt::format(
+        "srun --mpi=pmix --kill-on-bad-exit=1{} {}",
+        s.cpus_per_task > 0 ? fmt::format(" --cpus-per-task={}", s.cpus_per_task) : "",
+        run));
     line("status=$?");
   } else {
     line("");
@@ -140,8 +145,9 @@ std::string make_batch_script(const BatchScriptInput& in) {
     line("wait \"$launcher\"; status=$?");
     line("while kill -0 \"$launcher\" 2>/dev/null; do wait \"$launcher\"; status=$?; done");
   }
-  line("echo \"[tessera] $(date '+%F %T') Slurm job ${SLURM_JOB_ID} ranks ended with status "
-       "${status}\"");
+  line(
+      "echo \"[tessera] $(date '+%F %T') Slurm job ${SLURM_JOB_ID} ranks ended with status "
+      "${status}\"");
   line("exit \"$status\"");
   return out;
 }

@@ -28,13 +28,13 @@
 namespace tessera::launch {
 
 struct BatchScriptInput {
-  runtime::SlurmConfig slurm;            // resolved options (YAML, then command line)
-  std::string job_name;                  // --job-name
-  std::filesystem::path run_dir;         // absolute; logs go to <run_dir>/logs
-  std::filesystem::path config_file;     // absolute; the resolved config the job runs
-  std::filesystem::path workdir;         // absolute; where the job starts (--chdir)
-  std::filesystem::path tessera;         // absolute path of the tessera executable
-  std::string origin;                    // what the user submitted ("job.yaml a.b=1"), for the header
+  runtime::SlurmConfig slurm;         // resolved options (YAML, then command line)
+  std::string job_name;               // --job-name
+  std::filesystem::path run_dir;      // absolute; logs go to <run_dir>/logs
+  std::filesystem::path config_file;  // absolute; the resolved config the job runs
+  std::filesystem::path workdir;      // absolute; where the job starts (--chdir)
+  std::filesystem::path tessera;      // absolute path of the tessera executable
+  std::string origin;                 // what the user submitted ("job.yaml a.b=1"), for the header
 };
 
 // The script text. Throws ConfigError when a path cannot be written into an
@@ -48,7 +48,8 @@ std::string signal_option(const runtime::SlurmConfig& slurm);
 std::string shell_quote(std::string_view text);
 
 // Where Slurm writes the batch job's output: <run_dir>/logs/slurm-<job_id>.out.
-std::filesystem::path slurm_output_file(const std::filesystem::path& run_dir, std::string_view job_id);
+std::filesystem::path slurm_output_file(
+    const std::filesystem::path& run_dir, std::string_view job_id);
 
 // Every submission of a run is one line of <run_dir>/slurm-jobs.txt:
 // "<job id> <local time> <what was submitted>".

@@ -1,17 +1,16 @@
 #include "launch/slurm_client.h"
 
+#include <charconv>
+#include <cstdlib>
+#include <map>
+
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <charconv>
-#include <cstdlib>
-#include <map>
-
-#include <fmt/format.h>
 
 #include "runtime/error.h"
 
@@ -163,7 +162,8 @@ ProgramResult run_program(const std::vector<std::string>& argv, std::chrono::sec
       killed = true;
       break;
     }
-    if (::poll(fds, 2, static_cast<int>(std::min<long>(left.count(), 1000))) < 0 && errno != EINTR) {
+    if (::poll(fds, 2, static_cast<int>(std::min<long>(left.count(), 1000))) < 0 &&
+        errno != EINTR) {
       break;
     }
     for (int i = 0; i < 2; ++i) {
@@ -190,8 +190,8 @@ ProgramResult run_program(const std::vector<std::string>& argv, std::chrono::sec
   }
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   if (killed) {
-    result.err += fmt::format("\n{} did not finish within {} s and was killed", argv[0],
-                              timeout.count());
+    result.err +=
+        fmt::format("\n{} did not finish within {} s and was killed", argv[0], timeout.count());
   }
   return result;
 }
@@ -224,15 +224,18 @@ std::string SlurmClient::submit(const std::filesystem::path& script) const {
   long number = 0;
   auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), number);
   if (r.exit_code != 0 || id.empty() || ec != std::errc() || end != id.data() + id.size()) {
-    throw Error(fmt::format("sbatch refused {} (exit status {}): {}", script.string(), r.exit_code,
-                            trim(r.err.empty() ? r.out : r.err)));
+    throw Error(fmt::format(
+        "sbatch refused {} (exit status {}): {}",
+        script.string(),
+        r.exit_code,
+        trim(r.err.empty() ? r.out : r.err)));
   }
   return std::string(id);
 }
 
 std::optional<SlurmJob> SlurmClient::job(std::string_view id) const {
-  ProgramResult r = run_program({"scontrol", "show", "job", "-o", std::string(id)},
-                                std::chrono::seconds(20));
+  ProgramResult r =
+      run_program({"scontrol", "show", "job", "-o", std::string(id)}, std::chrono::seconds(20));
   if (r.exit_code != 0 || trim(r.out).empty()) {
     return std::nullopt;
   }

@@ -25,8 +25,8 @@ struct SlurmJob {
   std::string time_limit;  // "00:10:00", "UNLIMITED"
   std::string exit_code;   // "0:0" (status:signal)
   std::string partition;
-  std::string nodes;       // node list, "(null)" while pending
-  std::string std_out;     // the output file
+  std::string nodes;    // node list, "(null)" while pending
+  std::string std_out;  // the output file
 };
 
 // Parses one line of `scontrol show job -o` ("JobId=12 JobName=x ...").
@@ -44,8 +44,8 @@ struct ProgramResult {
 };
 
 // Runs `argv` (no shell), waiting at most `timeout` (then kills it).
-ProgramResult run_program(const std::vector<std::string>& argv,
-                          std::chrono::seconds timeout = std::chrono::seconds(60));
+ProgramResult run_program(
+    const std::vector<std::string>& argv, std::chrono::seconds timeout = std::chrono::seconds(60));
 
 // The full path of `name` on PATH, or "" when it is not there.
 std::string find_program(std::string_view name);

@@ -57,19 +57,20 @@ std::string read_tail(const fs::path& path, std::size_t max_bytes) {
 
 // What the rank-0 log tells about the run's starts and progress.
 struct LogSummary {
-  int starts = 0;                  // "tessera <version>: job ..." lines
-  std::vector<int> restarts;       // Slurm restart count of each start (0 when not under Slurm)
-  bool finished = false;           // the newest start reached "job '...' finished"
-  std::string stopped;             // "after step 21 (SIGUSR1 received)" when the newest start stopped
-  std::string last_start_time;     // "2026-11-22 00:30:11"
-  std::string progress;            // the newest progress line
+  int starts = 0;               // "tessera <version>: job ..." lines
+  std::vector<int> restarts;    // Slurm restart count of each start (0 when not under Slurm)
+  bool finished = false;        // the newest start reached "job '...' finished"
+  std::string stopped;          // "after step 21 (SIGUSR1 received)" when the newest start stopped
+  std::string last_start_time;  // "2026-11-22 00:30:11"
+  std::string progress;         // the newest progress line
   std::string progress_time;
-  std::string last_problem;        // the newest warning/error line since the last start
+  std::string last_problem;  // the newest warning/error line since the last start
 };
 
 LogSummary summarize_log(const fs::path& log) {
   LogSummary s;
-  static const std::regex kLine(R"(^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d+)?\] \[(\w+)\] (.*)$)");
+  static const std::regex kLine(
+      R"(^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d+)?\] \[(\w+)\] (.*)$)");
   static const std::regex kStart(R"(^tessera \S+: job '.*' \(.*\) on \d+ ranks? via )");
   static const std::regex kRestart(R"(restart (\d+))");
   static const std::regex kFinished(R"(^job '.*' finished$)");
@@ -132,9 +133,11 @@ std::string slurm_line(const fs::path& run, const std::string& id) {
   // goes to this run directory.
   const std::string expected = slurm_output_file(run, id).string();
   if (!job || (!job->std_out.empty() && job->std_out != expected)) {
-    return fmt::format("job {}: Slurm no longer knows it (it ended more than MinJobAge ago); "
-                       "its log is {}",
-                       id, expected);
+    return fmt::format(
+        "job {}: Slurm no longer knows it (it ended more than MinJobAge ago); "
+        "its log is {}",
+        id,
+        expected);
   }
   std::string text = fmt::format("job {} {}", id, job->state);
   if (job->state == "PENDING") {
@@ -148,8 +151,8 @@ std::string slurm_line(const fs::path& run, const std::string& id) {
       text += fmt::format(", exit code {}", job->exit_code);
     }
   }
-  text += fmt::format(", partition {}, {} restart{}", job->partition, job->restarts,
-                      job->restarts == 1 ? "" : "s");
+  text += fmt::format(
+      ", partition {}, {} restart{}", job->partition, job->restarts, job->restarts == 1 ? "" : "s");
   return text;
 }
 
@@ -179,8 +182,11 @@ std::string metrics_line(const fs::path& file) {
       if (names.empty()) {
         return "none yet";
       }
-      return fmt::format("step {}: {}{}", newest, fmt::join(parts, ", "),
-                         names.size() > parts.size() ? fmt::format(" ({} series)", names.size()) : "");
+      return fmt::format(
+          "step {}: {}{}",
+          newest,
+          fmt::join(parts, ", "),
+          names.size() > parts.size() ? fmt::format(" ({} series)", names.size()) : "");
     } catch (const Error& e) {
       if (attempt == 1) {
         return fmt::format("cannot read {} now: {}", file.string(), e.what());
@@ -205,8 +211,8 @@ std::string checkpoint_line(const fs::path& dir) {
   if (latest.empty() && names.empty()) {
     return "none";
   }
-  return fmt::format("{} ({} kept)", latest.empty() ? names.back() + " (no LATEST)" : latest,
-                     names.size());
+  return fmt::format(
+      "{} ({} kept)", latest.empty() ? names.back() + " (no LATEST)" : latest, names.size());
 }
 
 int status(const std::string& run_text) {
@@ -228,21 +234,30 @@ int status(const std::string& run_text) {
   auto row = [](std::string_view key, std::string_view value) {
     fmt::print("{:<11} {}\n", key, value);
   };
-  row("run", fmt::format("{}: job '{}' ({})", run.string(), yaml["name"].as<std::string>(""),
-                         yaml["job"].as<std::string>("?")));
+  row("run",
+      fmt::format(
+          "{}: job '{}' ({})",
+          run.string(),
+          yaml["name"].as<std::string>(""),
+          yaml["job"].as<std::string>("?")));
   row("slurm", slurm_line(run, id));
-  row("progress", log.progress.empty() ? std::string("no progress logged yet")
-                                       : fmt::format("{}  ({})", log.progress, age(log.progress_time)));
+  row("progress",
+      log.progress.empty() ? std::string("no progress logged yet")
+                           : fmt::format("{}  ({})", log.progress, age(log.progress_time)));
   row("metrics", metrics_line(dir.metrics_file()));
   row("checkpoint", checkpoint_line(dir.checkpoints_dir()));
   if (log.starts == 0) {
     row("starts", "none (the job has not started)");
   } else {
-    row("starts", fmt::format("{} (Slurm restarts {}); the last one, at {}, {}", log.starts,
-                              fmt::join(log.restarts, ", "), log.last_start_time,
-                              log.finished            ? std::string("finished")
-                              : !log.stopped.empty() ? "stopped " + log.stopped
-                                                     : std::string("has not finished")));
+    row("starts",
+        fmt::format(
+            "{} (Slurm restarts {}); the last one, at {}, {}",
+            log.starts,
+            fmt::join(log.restarts, ", "),
+            log.last_start_time,
+            log.finished           ? std::string("finished")
+            : !log.stopped.empty() ? "stopped " + log.stopped
+                                   : std::string("has not finished")));
   }
   if (!log.last_problem.empty()) {
     row("last issue", log.last_problem);
@@ -255,7 +270,8 @@ int status(const std::string& run_text) {
 void add_status_command(CLI::App& app, Cli& cli) {
   auto run = std::make_shared<std::string>();
   CLI::App* command = app.add_subcommand(
-      "status", "Where a run stands: Slurm job state, progress, last metrics, checkpoints, restarts");
+      "status",
+      "Where a run stands: Slurm job state, progress, last metrics, checkpoints, restarts");
   command->add_option("run_dir", *run, "the run directory (output.dir of the job)")->required();
   command->callback([&cli, run] { cli.action = [run] { return status(*run); }; });
 }

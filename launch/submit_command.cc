@@ -1,9 +1,6 @@
 // tessera submit JOB.yaml [key=value ...] [--nodes N] [--ntasks-per-node M] ...:
 // validate the job, write its batch script into the run directory, sbatch it.
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -12,6 +9,8 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "launch/batch_script.h"
 #include "launch/cli.h"
@@ -89,15 +88,20 @@ std::filesystem::path this_executable() {
   std::error_code ec;
   std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) {
-    throw IoError(fmt::format("cannot find the tessera executable (/proc/self/exe): {}", ec.message()));
+    throw IoError(
+        fmt::format("cannot find the tessera executable (/proc/self/exe): {}", ec.message()));
   }
   return self;
 }
 
 int print_config_errors(const std::string& file, const ConfigError& e) {
   const auto& issues = e.issues();
-  std::fprintf(stderr, "%s: %zu problem%s; nothing was submitted\n", file.c_str(), issues.size(),
-               issues.size() == 1 ? "" : "s");
+  std::fprintf(
+      stderr,
+      "%s: %zu problem%s; nothing was submitted\n",
+      file.c_str(),
+      issues.size(),
+      issues.size() == 1 ? "" : "s");
   for (const ConfigIssue& issue : issues) {
     std::fprintf(stderr, "  %s\n", issue.to_string().c_str());
   }
@@ -133,13 +137,14 @@ int submit(const SubmitOptions& options, const Cli& cli) {
   }
 
   const runtime::RunDir run_dir(job.spec.output.dir);
-  BatchScriptInput input{job.spec.slurm,
-                         job.spec.name,
-                         run_dir.root(),
-                         run_dir.root() / "submit.yaml",
-                         std::filesystem::current_path(),
-                         this_executable(),
-                         origin(options)};
+  BatchScriptInput input{
+      job.spec.slurm,
+      job.spec.name,
+      run_dir.root(),
+      run_dir.root() / "submit.yaml",
+      std::filesystem::current_path(),
+      this_executable(),
+      origin(options)};
   std::string script = make_batch_script(input);
   if (options.dry_run) {
     std::fputs(script.c_str(), stdout);
@@ -161,7 +166,10 @@ int submit(const SubmitOptions& options, const Cli& cli) {
       throw Error(fmt::format(
           "job {} of run directory {} is still {}: wait for it, cancel it (scancel {}), or "
           "submit with another output.dir",
-          previous, run_dir.root().string(), running->state, previous));
+          previous,
+          run_dir.root().string(),
+          running->state,
+          previous));
     }
   }
   std::filesystem::create_directories(run_dir.logs_dir());
@@ -177,16 +185,27 @@ int submit(const SubmitOptions& options, const Cli& cli) {
            << origin(options) << '\n';
   }
   const runtime::SlurmConfig& s = job.spec.slurm;
-  fmt::print("submitted batch job {}: '{}' ({}) on {} node{} x {} rank{}{}{}\n", id, job.spec.name,
-             job.spec.job, s.nodes, s.nodes == 1 ? "" : "s", s.ntasks_per_node,
-             s.ntasks_per_node == 1 ? "" : "s", s.time.empty() ? "" : ", time limit " + s.time,
-             s.partition.empty() ? "" : ", partition " + s.partition);
-  fmt::print("  requeue        {}\n",
-             job.spec.checkpoint.requeue_on_signal
-                 ? fmt::format("on: SIG{} {} before the time limit, a preemption or `scancel "
-                               "--signal={}` makes it checkpoint, requeue itself and resume",
-                               s.signal, config::format_duration(s.signal_before), s.signal)
-                 : "off (checkpoint.requeue_on_signal: false): a stopped job checkpoints and ends");
+  fmt::print(
+      "submitted batch job {}: '{}' ({}) on {} node{} x {} rank{}{}{}\n",
+      id,
+      job.spec.name,
+      job.spec.job,
+      s.nodes,
+      s.nodes == 1 ? "" : "s",
+      s.ntasks_per_node,
+      s.ntasks_per_node == 1 ? "" : "s",
+      s.time.empty() ? "" : ", time limit " + s.time,
+      s.partition.empty() ? "" : ", partition " + s.partition);
+  fmt::print(
+      "  requeue        {}\n",
+      job.spec.checkpoint.requeue_on_signal
+          ? fmt::format(
+                "on: SIG{} {} before the time limit, a preemption or `scancel "
+                "--signal={}` makes it checkpoint, requeue itself and resume",
+                s.signal,
+                config::format_duration(s.signal_before),
+                s.signal)
+          : "off (checkpoint.requeue_on_signal: false): a stopped job checkpoints and ends");
   fmt::print("  run directory  {}\n", run_dir.root().string());
   fmt::print("  batch script   {}\n", script_file.string());
   fmt::print("  Slurm log      {}\n", slurm_output_file(run_dir.root(), id).string());
@@ -206,9 +225,11 @@ void add_submit_command(CLI::App& app, Cli& cli) {
   command->add_option("config", o->config, "job YAML file")->required();
   command->add_option("overrides", o->overrides, "key.sub=value overrides");
   command->add_option("--nodes,-N", o->nodes, "nodes (slurm.nodes)");
-  command->add_option("--ntasks-per-node", o->ntasks_per_node, "ranks per node (slurm.ntasks_per_node)");
+  command->add_option(
+      "--ntasks-per-node", o->ntasks_per_node, "ranks per node (slurm.ntasks_per_node)");
   command->add_option("--gpus-per-node", o->gpus_per_node, "GPUs per node (slurm.gpus_per_node)");
-  command->add_option("--cpus-per-task,-c", o->cpus_per_task, "CPUs per rank (slurm.cpus_per_task)");
+  command->add_option(
+      "--cpus-per-task,-c", o->cpus_per_task, "CPUs per rank (slurm.cpus_per_task)");
   command->add_option("--time,-t", o->time, "time limit, e.g. 02:00:00 (slurm.time)");
   command->add_option("--partition,-p", o->partition, "partition (slurm.partition)");
   command->add_option("--account,-A", o->account, "account (slurm.account)");

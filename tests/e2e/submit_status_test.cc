@@ -16,11 +16,21 @@ using testing::run_command;
 
 TEST(SubmitCli, DryRunPrintsTheBatchScriptAndWritesNothing) {
   testing::TempDir dir;
-  testing::write_text(dir / "job.yaml",
-                      "job: test_count\nname: dry\nslurm: {partition: batch, setup: [module load x]}\n");
-  auto r = run_command({TESSERA_TEST_BIN, "submit", "job.yaml", "steps=7", "--ntasks-per-node", "4",
-                        "--time", "00:30:00", "--dry-run"},
-                       std::chrono::seconds(60), dir.path().string());
+  testing::write_text(
+      dir / "job.yaml",
+      "job: test_count\nname: dry\nslurm: {partition: batch, setup: [module load x]}\n");
+  auto r = run_command(
+      {TESSERA_TEST_BIN,
+       "submit",
+       "job.yaml",
+       "steps=7",
+       "--ntasks-per-node",
+       "4",
+       "--time",
+       "00:30:00",
+       "--dry-run"},
+      std::chrono::seconds(60),
+      dir.path().string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string run = (dir / "runs/dry").string();
   EXPECT_THAT(r.output, HasSubstr("#!/bin/bash\n"));
@@ -50,8 +60,11 @@ TEST(SubmitCli, ABadConfigIsRefusedWithEveryProblem) {
 TEST(SubmitCli, WithoutSlurmsCommandsItSaysWhatIsMissing) {
   testing::TempDir dir;
   testing::write_text(dir / "job.yaml", "job: test_count\n");
-  auto r = run_command({TESSERA_TEST_BIN, "submit", "job.yaml"}, std::chrono::seconds(60),
-                       dir.path().string(), {"PATH=/nonexistent"});
+  auto r = run_command(
+      {TESSERA_TEST_BIN, "submit", "job.yaml"},
+      std::chrono::seconds(60),
+      dir.path().string(),
+      {"PATH=/nonexistent"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, HasSubstr("sbatch/scontrol not found on PATH"));
   EXPECT_THAT(r.output, HasSubstr("--dry-run"));
@@ -59,9 +72,10 @@ TEST(SubmitCli, WithoutSlurmsCommandsItSaysWhatIsMissing) {
 
 TEST(StatusCli, ALocalRunShowsProgressMetricsCheckpointAndStarts) {
   testing::TempDir dir;
-  testing::write_text(dir / "job.yaml", "job: test_state\nname: local\nsteps: 12\ncheckpoint: {every_steps: 5}\n");
-  auto run = run_command({TESSERA_TEST_BIN, "run", "job.yaml"}, std::chrono::seconds(120),
-                         dir.path().string());
+  testing::write_text(
+      dir / "job.yaml", "job: test_state\nname: local\nsteps: 12\ncheckpoint: {every_steps: 5}\n");
+  auto run = run_command(
+      {TESSERA_TEST_BIN, "run", "job.yaml"}, std::chrono::seconds(120), dir.path().string());
   ASSERT_EQ(run.exit_code, 0) << run.output;
   auto r = run_command({TESSERA_TEST_BIN, "status", (dir / "runs/local").string()});
   ASSERT_EQ(r.exit_code, 0) << r.output;

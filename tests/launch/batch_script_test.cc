@@ -47,8 +47,10 @@ TEST(BatchScript, AsksForTheAllocationARequeueAndAnAppendingLog) {
 
 TEST(BatchScript, SrunStartsEveryRankThroughPmixAndResumes) {
   std::string script = make_batch_script(input());
-  EXPECT_THAT(script, HasSubstr("srun --mpi=pmix --kill-on-bad-exit=1 /opt/tessera/bin/tessera run "
-                                "/scratch/runs/fmnist/submit.yaml checkpoint.resume=auto\n"));
+  EXPECT_THAT(
+      script,
+      HasSubstr("srun --mpi=pmix --kill-on-bad-exit=1 /opt/tessera/bin/tessera run "
+                "/scratch/runs/fmnist/submit.yaml checkpoint.resume=auto\n"));
   // The warning signal goes to the ranks, not only to the batch shell.
   EXPECT_THAT(script, HasSubstr("#SBATCH --signal=USR1@120\n"));
   EXPECT_THAT(script, Not(HasSubstr("B:")));
@@ -74,7 +76,8 @@ TEST(BatchScript, CarriesPartitionAccountQosExtraOptionsAndSetup) {
   in.slurm.sbatch_args = {"--mem=64G", "--constraint=a100"};
   in.slurm.setup = {"module load cuda/12"};
   std::string script = make_batch_script(in);
-  EXPECT_THAT(script, HasSubstr("#SBATCH --partition=gpu\n#SBATCH --account=proj42\n#SBATCH --qos=high\n"));
+  EXPECT_THAT(
+      script, HasSubstr("#SBATCH --partition=gpu\n#SBATCH --account=proj42\n#SBATCH --qos=high\n"));
   EXPECT_THAT(script, HasSubstr("#SBATCH --mem=64G\n#SBATCH --constraint=a100\n"));
   // Setup runs after the #SBATCH block (sbatch stops reading options at the
   // first command) and before the launch.

@@ -91,7 +91,8 @@ slurm:
 )");
   EXPECT_THAT(errors, HasSubstr("job.yaml:3: slurm.nodes = 0 (must be >= 1)"));
   EXPECT_THAT(errors, HasSubstr("job.yaml:4: slurm.time = 2 hours (must be a Slurm time"));
-  EXPECT_THAT(errors, HasSubstr("job.yaml:5: slurm.launcher = torchrun (must be one of srun, mpirun)"));
+  EXPECT_THAT(
+      errors, HasSubstr("job.yaml:5: slurm.launcher = torchrun (must be one of srun, mpirun)"));
   EXPECT_THAT(errors, HasSubstr("slurm.sbatch_args"));
 }
 
@@ -107,12 +108,12 @@ TEST(SlurmTime, ParsesEverySlurmFormat) {
     std::optional<config::Seconds> s = parse_slurm_time(text);
     return s ? s->count() : -1.0;
   };
-  EXPECT_EQ(seconds("30"), 1800);            // minutes
-  EXPECT_EQ(seconds("30:15"), 1815);         // minutes:seconds
-  EXPECT_EQ(seconds("02:00:00"), 7200);      // hours:minutes:seconds
-  EXPECT_EQ(seconds("1-12"), 129600);        // days-hours
-  EXPECT_EQ(seconds("1-12:30"), 131400);     // days-hours:minutes
-  EXPECT_EQ(seconds("1-00:00:10"), 86410);   // days-hours:minutes:seconds
+  EXPECT_EQ(seconds("30"), 1800);           // minutes
+  EXPECT_EQ(seconds("30:15"), 1815);        // minutes:seconds
+  EXPECT_EQ(seconds("02:00:00"), 7200);     // hours:minutes:seconds
+  EXPECT_EQ(seconds("1-12"), 129600);       // days-hours
+  EXPECT_EQ(seconds("1-12:30"), 131400);    // days-hours:minutes
+  EXPECT_EQ(seconds("1-00:00:10"), 86410);  // days-hours:minutes:seconds
   EXPECT_EQ(seconds("1:2:3:4"), -1);
   EXPECT_EQ(seconds("ten"), -1);
   EXPECT_EQ(seconds(""), -1);

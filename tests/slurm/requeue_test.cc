@@ -63,8 +63,9 @@ TEST(Requeue, BeforeTimeLimitStopsInTimeAndTheRequeuesFinishTheWork) {
   const ScenarioJob& job = scenarios().deadline;
   expect_resumed_to_the_uninterrupted_result(job, "the Slurm time limit is near");
   // It never needed Slurm's own warning.
-  EXPECT_THAT(read_text(job.run_dir / "logs/rank-00000.log"),
-              ::testing::Not(HasSubstr("SIGUSR1 received")));
+  EXPECT_THAT(
+      read_text(job.run_dir / "logs/rank-00000.log"),
+      ::testing::Not(HasSubstr("SIGUSR1 received")));
 }
 
 }  // namespace

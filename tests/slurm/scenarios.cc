@@ -21,24 +21,36 @@ std::string node_cpus() {
 // Waits until the job's Slurm log shows it working on step `step` or later.
 bool wait_for_step(const ScenarioJob& job, std::int64_t step, std::chrono::seconds timeout) {
   return eventually(
-      [&] { return file_contains(launch::slurm_output_file(job.run_dir, job.id),
-                                 fmt::format("test_state step {}\n", step)); },
+      [&] {
+        return file_contains(
+            launch::slurm_output_file(job.run_dir, job.id),
+            fmt::format("test_state step {}\n", step));
+      },
       timeout);
 }
 
 }  // namespace
 
-std::string state_job_yaml(const std::string& name, std::int64_t steps, double step_seconds,
-                           const std::filesystem::path& run_dir) {
+std::string state_job_yaml(
+    const std::string& name,
+    std::int64_t steps,
+    double step_seconds,
+    const std::filesystem::path& run_dir) {
   return fmt::format(
       "job: test_state\nname: {}\nseed: 7\nsteps: {}\nstep_time: {}s\nannounce: true\n"
       "local_size: 4096\nreplicated_size: 4096\nshard_size: 4096\n"
       "output: {{dir: {}}}\n",
-      name, steps, step_seconds, run_dir.string());
+      name,
+      steps,
+      step_seconds,
+      run_dir.string());
 }
 
-ScenarioJob Scenarios::submit_state_job(const std::string& name, std::int64_t steps,
-                                        double step_seconds, const std::vector<std::string>& args) {
+ScenarioJob Scenarios::submit_state_job(
+    const std::string& name,
+    std::int64_t steps,
+    double step_seconds,
+    const std::vector<std::string>& args) {
   ScenarioJob job;
   job.steps = steps;
   job.run_dir = *dir_ / name;
@@ -65,12 +77,25 @@ void Scenarios::SetUp() {
   //    (preempt_send_user_signal), checkpoints and requeues itself.
   preempted = submit_state_job("preempted", 100, 0.1, {"--ntasks-per-node", "2", "--time", "10"});
   if (!preempted.id.empty() && wait_for_step(preempted, 5, 60s)) {
-    launch::ProgramResult r =
-        launch::run_program({"sbatch", "--parsable", "-p", "urgent", "-n", node_cpus(), "-t", "1",
-                             "-J", "urgent", "-o", "/dev/null", "--wrap", "sleep 1"});
+    launch::ProgramResult r = launch::run_program(
+        {"sbatch",
+         "--parsable",
+         "-p",
+         "urgent",
+         "-n",
+         node_cpus(),
+         "-t",
+         "1",
+         "-J",
+         "urgent",
+         "-o",
+         "/dev/null",
+         "--wrap",
+         "sleep 1"});
     preemptor_id = r.out.substr(0, r.out.find_first_of(";\n"));
     preempted.started = "urgent job: " + r.out + r.err;
-    preemptor_state = preemptor_id.empty() ? "not submitted" : wait_for_end(preemptor_id, 120s).state;
+    preemptor_state =
+        preemptor_id.empty() ? "not submitted" : wait_for_end(preemptor_id, 120s).state;
   } else {
     preempted.started = "the victim never reached step 5";
   }
@@ -78,10 +103,9 @@ void Scenarios::SetUp() {
   // 2. A job sent USR1 by hand while it runs.
   signalled = submit_state_job("signalled", 60, 0.1, {"--ntasks-per-node", "2", "--time", "10"});
   if (!signalled.id.empty() && wait_for_step(signalled, 5, 60s)) {
-    launch::ProgramResult r =
-        launch::run_program({"scancel", "--signal=USR1", signalled.id});
-    signalled.started = fmt::format("scancel --signal=USR1 {}: exit {} {}", signalled.id,
-                                    r.exit_code, r.err);
+    launch::ProgramResult r = launch::run_program({"scancel", "--signal=USR1", signalled.id});
+    signalled.started =
+        fmt::format("scancel --signal=USR1 {}: exit {} {}", signalled.id, r.exit_code, r.err);
   } else {
     signalled.started = "the job never reached step 5";
   }
@@ -90,15 +114,24 @@ void Scenarios::SetUp() {
   //    first ~30 s timer tick with less than signal_before + 30 s left, so
   //    each run works 25-55 s and needs the next run to go on.
   time_limited = submit_state_job(
-      "time_limited", 130, 0.5,
+      "time_limited",
+      130,
+      0.5,
       {"--ntasks-per-node", "2", "--time", "1", "slurm.signal_before=5s"});
 
   // 4. The same work, stopped by tessera itself 35 s before the job's end
   //    (checkpoint.before_time_limit, from squeue's time left): after 25 s,
   //    before Slurm's warning can come (it waits for less than 1 + 30 s left).
-  deadline = submit_state_job("deadline", 130, 0.5,
-                              {"--ntasks-per-node", "2", "--time", "1", "slurm.signal_before=1s",
-                               "checkpoint.before_time_limit=35s"});
+  deadline = submit_state_job(
+      "deadline",
+      130,
+      0.5,
+      {"--ntasks-per-node",
+       "2",
+       "--time",
+       "1",
+       "slurm.signal_before=1s",
+       "checkpoint.before_time_limit=35s"});
 }
 
 void Scenarios::TearDown() {

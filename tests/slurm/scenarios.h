@@ -49,12 +49,15 @@ class Scenarios final : public ::testing::Environment {
   // The final state of an uninterrupted 2-rank run of `steps` steps (srun).
   std::vector<std::pair<std::string, std::string>> reference_final_state(std::int64_t steps);
 
-
  private:
-  ScenarioJob submit_state_job(const std::string& name, std::int64_t steps, double step_seconds,
-                               const std::vector<std::string>& args);
+  ScenarioJob submit_state_job(
+      const std::string& name,
+      std::int64_t steps,
+      double step_seconds,
+      const std::vector<std::string>& args);
 
-  std::optional<TempDir> dir_{std::in_place};  // reset in TearDown (gtest never deletes environments)
+  std::optional<TempDir> dir_{
+      std::in_place};  // reset in TearDown (gtest never deletes environments)
   std::map<std::int64_t, std::vector<std::pair<std::string, std::string>>> references_;
 };
 
@@ -63,7 +66,10 @@ Scenarios& scenarios();
 
 // test_state's YAML for a scenario: `steps` steps of `step_seconds`,
 // announcing each step (so tests can see it run) into `run_dir`.
-std::string state_job_yaml(const std::string& name, std::int64_t steps, double step_seconds,
-                           const std::filesystem::path& run_dir);
+std::string state_job_yaml(
+    const std::string& name,
+    std::int64_t steps,
+    double step_seconds,
+    const std::filesystem::path& run_dir);
 
 }  // namespace tessera::testing

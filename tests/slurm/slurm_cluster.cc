@@ -13,9 +13,15 @@ namespace tessera::testing {
 namespace {
 
 bool ended(const std::string& state) {
-  static const std::vector<std::string> kEnded = {"COMPLETED", "FAILED",        "CANCELLED",
-                                                  "TIMEOUT",   "NODE_FAIL",     "OUT_OF_MEMORY",
-                                                  "BOOT_FAIL", "DEADLINE"};
+  static const std::vector<std::string> kEnded = {
+      "COMPLETED",
+      "FAILED",
+      "CANCELLED",
+      "TIMEOUT",
+      "NODE_FAIL",
+      "OUT_OF_MEMORY",
+      "BOOT_FAIL",
+      "DEADLINE"};
   return std::find(kEnded.begin(), kEnded.end(), state) != kEnded.end();
 }
 

@@ -3,13 +3,12 @@
 // of the suite on one machine from sharing the cluster at once (one run's
 // urgent job would preempt the other's jobs).
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <cstdio>
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "tests/slurm/scenarios.h"
 #include "tests/slurm/slurm_cluster.h"
@@ -23,7 +22,9 @@ constexpr int kSkipped = 77;
 
 }  // namespace
 
-Scenarios& scenarios() { return *the_scenarios; }
+Scenarios& scenarios() {
+  return *the_scenarios;
+}
 
 }  // namespace tessera::testing
 

@@ -31,8 +31,12 @@ std::size_t count(const std::string& text, const std::string& what) {
 TEST(Srun, TwoTasksWithPmixAreTwoRanksOfOneJob) {
   TempDir dir;
   write_text(dir / "count.yaml", "job: test_count\nname: c\nsteps: 5\n");
-  auto r = run_command(with(srun(2), {TESSERA_TEST_BIN, "run", (dir / "count.yaml").string(),
-                                      "output.dir=" + (dir / "run").string()}));
+  auto r = run_command(with(
+      srun(2),
+      {TESSERA_TEST_BIN,
+       "run",
+       (dir / "count.yaml").string(),
+       "output.dir=" + (dir / "run").string()}));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("job 'c' (test_count) on 2 ranks via srun"));
   EXPECT_THAT(r.output, HasSubstr("Slurm job "));
@@ -75,8 +79,16 @@ TEST(Srun, DoctorWithPmi2ExplainsThatOpenMpiNeedsPmix) {
 TEST(Srun, RunWithoutPmixFailsBeforeStartingWithOneMessage) {
   TempDir dir;
   write_text(dir / "count.yaml", "job: test_count\nsteps: 2\n");
-  auto r = run_command({"srun", "-n", "2", "-t", "3", TESSERA_TEST_BIN, "run",
-                        (dir / "count.yaml").string(), "output.dir=" + (dir / "run").string()});
+  auto r = run_command(
+      {"srun",
+       "-n",
+       "2",
+       "-t",
+       "3",
+       TESSERA_TEST_BIN,
+       "run",
+       (dir / "count.yaml").string(),
+       "output.dir=" + (dir / "run").string()});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_EQ(count(r.output, "error: srun started 2 processes that MPI cannot connect"), 1U)
       << r.output;
@@ -86,10 +98,19 @@ TEST(Srun, RunWithoutPmixFailsBeforeStartingWithOneMessage) {
 TEST(Batch, DoctorRunInTheBatchScriptItselfSaysOnlyOneProcessWasStarted) {
   TempDir dir;
   launch::ProgramResult r = launch::run_program(
-      {"sbatch", "--parsable", "-n", "2", "-t", "3", "-o", (dir / "out").string(), "--wrap",
+      {"sbatch",
+       "--parsable",
+       "-n",
+       "2",
+       "-t",
+       "3",
+       "-o",
+       (dir / "out").string(),
+       "--wrap",
        std::string(TESSERA_BIN) + " doctor"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  launch::SlurmJob end = wait_for_end(r.out.substr(0, r.out.find_first_of(";\n")), std::chrono::seconds(120));
+  launch::SlurmJob end =
+      wait_for_end(r.out.substr(0, r.out.find_first_of(";\n")), std::chrono::seconds(120));
   EXPECT_EQ(end.exit_code, "1:0");
   const std::string out = read_text(dir / "out");
   EXPECT_THAT(out, HasSubstr("tessera doctor: 1 rank, launcher none"));

@@ -30,10 +30,13 @@ TEST(Submit, AJobRunsToTheEndWithItsOutputsInTheRunDirectoryAndIsNotRequeued) {
   write_text(dir / "job.yaml", state_job_yaml("plain", 40, 0.1, dir / "run"));
   Submission job = submit(dir / "job.yaml", {"--ntasks-per-node", "2", "--time", "5"});
   ASSERT_FALSE(job.id.empty());
-  EXPECT_THAT(job.output, HasSubstr("Slurm log      " + launch::slurm_output_file(dir / "run", job.id).string()));
+  EXPECT_THAT(
+      job.output,
+      HasSubstr("Slurm log      " + launch::slurm_output_file(dir / "run", job.id).string()));
 
   // While it runs, status says so.
-  EXPECT_TRUE(eventually([&] { return status_of(dir / "run").find(" RUNNING on ") != std::string::npos; }, 60s))
+  EXPECT_TRUE(eventually(
+      [&] { return status_of(dir / "run").find(" RUNNING on ") != std::string::npos; }, 60s))
       << status_of(dir / "run");
 
   launch::SlurmJob end = wait_for_end(job.id, 120s);
@@ -41,9 +44,17 @@ TEST(Submit, AJobRunsToTheEndWithItsOutputsInTheRunDirectoryAndIsNotRequeued) {
   EXPECT_EQ(end.exit_code, "0:0");
   EXPECT_EQ(end.restarts, 0);  // a job that finishes normally does not requeue
 
-  for (const char* file : {"submit.sh", "submit.yaml", "config.yaml", "metrics.h5", "logs/rank-00000.log",
-                           "logs/rank-00001.log", "checkpoints/LATEST", "final/rank-00000.bin",
-                           "final/rank-00001.bin", "slurm-jobs.txt"}) {
+  for (const char* file :
+       {"submit.sh",
+        "submit.yaml",
+        "config.yaml",
+        "metrics.h5",
+        "logs/rank-00000.log",
+        "logs/rank-00001.log",
+        "checkpoints/LATEST",
+        "final/rank-00000.bin",
+        "final/rank-00001.bin",
+        "slurm-jobs.txt"}) {
     EXPECT_TRUE(std::filesystem::exists(dir / "run" / file)) << file;
   }
   const std::string slurm_log = read_text(launch::slurm_output_file(dir / "run", job.id));
@@ -64,27 +75,33 @@ TEST(Submit, AJobRunsToTheEndWithItsOutputsInTheRunDirectoryAndIsNotRequeued) {
 
 TEST(Submit, TheYamlSlurmSectionGivesDefaultsAndTheCommandLineWins) {
   TempDir dir;
-  write_text(dir / "job.yaml",
-             "job: test_count\nsteps: 3\noutput: {dir: " + (dir / "run").string() +
-                 "}\nslurm: {ntasks_per_node: 2, time: \"00:04:00\", partition: debug}\n");
+  write_text(
+      dir / "job.yaml",
+      "job: test_count\nsteps: 3\noutput: {dir: " + (dir / "run").string() +
+          "}\nslurm: {ntasks_per_node: 2, time: \"00:04:00\", partition: debug}\n");
   Submission job = submit(dir / "job.yaml", {"--time", "3"});
   ASSERT_FALSE(job.id.empty());
   launch::SlurmJob end = wait_for_end(job.id, 120s);
   EXPECT_EQ(end.state, "COMPLETED");
   EXPECT_EQ(end.time_limit, "00:03:00");
   EXPECT_EQ(end.partition, "debug");
-  EXPECT_THAT(read_text(launch::slurm_output_file(dir / "run", job.id)), HasSubstr("on 2 ranks via srun"));
+  EXPECT_THAT(
+      read_text(launch::slurm_output_file(dir / "run", job.id)), HasSubstr("on 2 ranks via srun"));
 }
 
 TEST(Submit, MpirunInsideTheAllocationStartsTheRanks) {
   TempDir dir;
-  write_text(dir / "job.yaml", "job: test_count\nsteps: 3\noutput: {dir: " + (dir / "run").string() +
-                                   "}\nslurm: {launcher: mpirun}\n");
+  write_text(
+      dir / "job.yaml",
+      "job: test_count\nsteps: 3\noutput: {dir: " + (dir / "run").string() +
+          "}\nslurm: {launcher: mpirun}\n");
   Submission job = submit(dir / "job.yaml", {"--ntasks-per-node", "2", "--time", "3"});
   ASSERT_FALSE(job.id.empty());
   EXPECT_EQ(wait_for_end(job.id, 120s).state, "COMPLETED")
       << read_text(launch::slurm_output_file(dir / "run", job.id));
-  EXPECT_THAT(read_text(launch::slurm_output_file(dir / "run", job.id)), HasSubstr("on 2 ranks via mpirun"));
+  EXPECT_THAT(
+      read_text(launch::slurm_output_file(dir / "run", job.id)),
+      HasSubstr("on 2 ranks via mpirun"));
 }
 
 TEST(Submit, ARunDirectoryWithAJobStillQueuedOrRunningIsRefused) {
@@ -92,7 +109,8 @@ TEST(Submit, ARunDirectoryWithAJobStillQueuedOrRunningIsRefused) {
   write_text(dir / "job.yaml", state_job_yaml("busy", 600, 0.1, dir / "run"));
   Submission first = submit(dir / "job.yaml", {"--time", "5"});
   ASSERT_FALSE(first.id.empty());
-  CommandResult again = run_command({TESSERA_TEST_BIN, "submit", (dir / "job.yaml").string(), "--time", "5"});
+  CommandResult again =
+      run_command({TESSERA_TEST_BIN, "submit", (dir / "job.yaml").string(), "--time", "5"});
   EXPECT_EQ(again.exit_code, 1) << again.output;
   EXPECT_THAT(again.output, HasSubstr("job " + first.id + " of run directory"));
   EXPECT_THAT(again.output, HasSubstr("scancel " + first.id));
@@ -102,7 +120,9 @@ TEST(Submit, ARunDirectoryWithAJobStillQueuedOrRunningIsRefused) {
 
 TEST(Submit, ABadConfigIsRefusedBeforeAnythingIsQueued) {
   TempDir dir;
-  write_text(dir / "bad.yaml", "job: test_count\nsteps: 0\noutput: {dir: " + (dir / "run").string() + "}\n");
+  write_text(
+      dir / "bad.yaml",
+      "job: test_count\nsteps: 0\noutput: {dir: " + (dir / "run").string() + "}\n");
   auto queued = [] {
     std::string ids = launch::run_program({"squeue", "-h", "-o", "%i"}).out;
     std::vector<std::string> sorted;
@@ -114,7 +134,8 @@ TEST(Submit, ABadConfigIsRefusedBeforeAnythingIsQueued) {
     return sorted;
   };
   const std::vector<std::string> before = queued();
-  CommandResult r = run_command({TESSERA_TEST_BIN, "submit", (dir / "bad.yaml").string(), "--nodes", "0"});
+  CommandResult r =
+      run_command({TESSERA_TEST_BIN, "submit", (dir / "bad.yaml").string(), "--nodes", "0"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("nothing was submitted"));
   EXPECT_THAT(r.output, HasSubstr("bad.yaml:2: steps = 0 (must be >= 1)"));
@@ -126,7 +147,8 @@ TEST(Submit, ABadConfigIsRefusedBeforeAnythingIsQueued) {
 TEST(Submit, SlurmsOwnRefusalIsReported) {
   TempDir dir;
   write_text(dir / "job.yaml", "job: test_count\noutput: {dir: " + (dir / "run").string() + "}\n");
-  CommandResult r = run_command({TESSERA_TEST_BIN, "submit", (dir / "job.yaml").string(), "--partition", "nosuch"});
+  CommandResult r = run_command(
+      {TESSERA_TEST_BIN, "submit", (dir / "job.yaml").string(), "--partition", "nosuch"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, HasSubstr("sbatch refused"));
   EXPECT_THAT(r.output, HasSubstr("invalid partition"));
