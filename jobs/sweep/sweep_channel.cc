@@ -1,110 +1,89 @@
 #include "jobs/sweep/sweep_channel.h"
 
-#include <thread>
-
-#include <fmt/format.h>
-
+#include "comm/factory.h"
 #include "runtime/error.h"
-#include "runtime/mpi_check.h"
 
 namespace tessera::jobs::sweep::detail {
 namespace {
 
-CommSite site(const char* op, int rank, int size, int peer = -1) {
-  return CommSite{"mpi", op, rank, size, -1, peer};
-}
+// Long enough for any chunk: a receive waits while its peer computes. A dead
+// peer ends the whole job through the launcher, not through this timeout.
+constexpr comm::Timeout kPatience = std::chrono::hours(24 * 7);
 
 }  // namespace
 
-SweepChannel::SweepChannel() {
-  int initialized = 0;
-  int finalized = 0;
-  MPI_Initialized(&initialized);
-  MPI_Finalized(&finalized);
-  if (initialized == 0 || finalized != 0) {
+SweepChannel::SweepChannel(const runtime::JobContext& context) {
+  if (context.launch.size <= 1) {
     return;
   }
-  MPI_Comm_size(MPI_COMM_WORLD, &size_);
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
-  if (size_ > 1) {
-    TESSERA_MPI_CHECK(MPI_Comm_dup(MPI_COMM_WORLD, &comm_), site("comm_dup", rank_, size_));
-  }
+  runtime::RuntimeConfig runtime = context.spec.runtime;
+  runtime.backend = "mpi";
+  comm_ = comm::make_communicator(runtime, context.launch);
+  rank_ = comm_->rank();
+  size_ = comm_->size();
 }
 
 SweepChannel::~SweepChannel() {
-  if (comm_ != MPI_COMM_NULL) {
-    try {
-      reap_sends(true);
-    } catch (...) {
-    }
-    MPI_Comm_free(&comm_);
+  try {
+    reap(true);
+  } catch (...) {
   }
 }
 
-void SweepChannel::reap_sends(bool wait_all) {
-  for (auto it = sends_.begin(); it != sends_.end();) {
-    int done = 0;
+void SweepChannel::reap(bool wait_all) {
+  for (auto it = outgoing_.begin(); it != outgoing_.end();) {
     if (wait_all) {
-      MPI_Wait(&it->request, MPI_STATUS_IGNORE);
-      done = 1;
-    } else {
-      TESSERA_MPI_CHECK(MPI_Test(&it->request, &done, MPI_STATUS_IGNORE), site("test", rank_, size_));
+      it->header.wait();
+      it->payload.wait();
+    } else if (!it->header.is_completed() || !it->payload.is_completed()) {
+      ++it;
+      continue;
     }
-    it = done != 0 ? sends_.erase(it) : std::next(it);
+    it = outgoing_.erase(it);
   }
 }
 
 void SweepChannel::send(int peer, int tag, std::string bytes) {
-  reap_sends(false);
-  sends_.push_back(Pending{std::move(bytes), MPI_REQUEST_NULL});
-  Pending& p = sends_.back();
-  TESSERA_MPI_CHECK(MPI_Isend(p.bytes.data(), static_cast<int>(p.bytes.size()), MPI_BYTE, peer, tag, comm_,
-                              &p.request),
-                    site("isend", rank_, size_, peer));
+  reap(false);
+  Outgoing& o = outgoing_.emplace_back();
+  o.length = static_cast<std::int64_t>(bytes.size());
+  o.bytes.assign(bytes.begin(), bytes.end());
+  o.header = comm_->send(comm::as_buffer(o.length), peer, {.tag = tag, .timeout = kPatience, .async = true});
+  o.payload = comm_->send(comm::as_buffer(o.bytes), peer, {.tag = tag + 1, .timeout = kPatience, .async = true});
 }
 
-std::optional<std::pair<int, std::string>> SweepChannel::try_recv(int tag) {
-  if (comm_ == MPI_COMM_NULL) {
-    return std::nullopt;
-  }
-  int flag = 0;
-  MPI_Status status;
-  TESSERA_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, tag, comm_, &flag, &status), site("iprobe", rank_, size_));
-  if (flag == 0) {
-    return std::nullopt;
-  }
-  int count = 0;
-  MPI_Get_count(&status, MPI_BYTE, &count);
-  std::string bytes(static_cast<std::size_t>(count), '\0');
-  TESSERA_MPI_CHECK(MPI_Recv(bytes.data(), count, MPI_BYTE, status.MPI_SOURCE, tag, comm_, MPI_STATUS_IGNORE),
-                    site("recv", rank_, size_, status.MPI_SOURCE));
-  return std::make_pair(status.MPI_SOURCE, std::move(bytes));
+std::string SweepChannel::payload_from(int peer, int tag, std::int64_t length) {
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(length));
+  comm_->recv(comm::as_buffer(bytes), peer, {.tag = tag + 1, .timeout = kPatience}).wait();
+  return std::string(bytes.begin(), bytes.end());
 }
 
-std::string SweepChannel::recv(int peer, int tag, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto pause = std::chrono::microseconds(20);
-  for (;;) {
-    int flag = 0;
-    MPI_Status status;
-    TESSERA_MPI_CHECK(MPI_Iprobe(peer, tag, comm_, &flag, &status), site("iprobe", rank_, size_, peer));
-    if (flag != 0) {
-      int count = 0;
-      MPI_Get_count(&status, MPI_BYTE, &count);
-      std::string bytes(static_cast<std::size_t>(count), '\0');
-      TESSERA_MPI_CHECK(MPI_Recv(bytes.data(), count, MPI_BYTE, peer, tag, comm_, MPI_STATUS_IGNORE),
-                        site("recv", rank_, size_, peer));
-      reap_sends(false);
-      return bytes;
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      throw TimeoutError(site("recv", rank_, size_, peer),
-                         fmt::format("sweep: no word from rank {} for {} s", peer,
-                                     std::chrono::duration_cast<std::chrono::seconds>(timeout).count()));
-    }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(2000));
+std::optional<std::pair<int, std::string>> SweepChannel::try_recv(int tag, bool expect_more) {
+  if (comm_ == nullptr) {
+    return std::nullopt;
   }
+  reap(false);
+  if (!incoming_ && expect_more) {
+    incoming_tag_ = tag;
+    incoming_ = comm_->recv(comm::as_buffer(incoming_length_), comm::kAnySource,
+                            {.tag = tag, .timeout = kPatience, .async = true});
+  }
+  if (!incoming_ || !incoming_->is_completed()) {
+    return std::nullopt;
+  }
+  TESSERA_CHECK(incoming_tag_ == tag, "sweep channel: a receive for tag {} is pending, asked for {}",
+                incoming_tag_, tag);
+  incoming_->wait();  // rethrows a failure
+  const int peer = incoming_->source_rank();
+  incoming_.reset();
+  return std::make_pair(peer, payload_from(peer, tag, incoming_length_));
+}
+
+std::string SweepChannel::recv(int peer, int tag) {
+  std::int64_t length = 0;
+  comm_->recv(comm::as_buffer(length), peer, {.tag = tag, .timeout = kPatience}).wait();
+  reap(false);
+  return payload_from(peer, tag, length);
 }
 
 }  // namespace tessera::jobs::sweep::detail

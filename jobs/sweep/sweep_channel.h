@@ -1,31 +1,37 @@
 #pragma once
 
-// Internal to jobs/sweep: byte messages between rank 0 and the other ranks on
-// a private duplicate of MPI_COMM_WORLD (so they never meet a job's own
-// traffic). Only one thread per process uses it. A world of one rank, or a
-// process without MPI, gets an inactive channel.
+// Internal to jobs/sweep: byte messages between rank 0 and the other ranks,
+// over a comm::Communicator of its own (MPI backend, so buffers stay in host
+// memory whatever runtime.backend says), so they never meet a job's own
+// traffic. A message is two point-to-point sends: an int64 length, then the
+// bytes (comm receives exact counts). Only one thread per process uses it. A
+// world of one rank gets an inactive channel.
 //
-// TODO(comm): move onto comm::Communicator's send/recv (kAnySource) once it
-// is on main; the engine only needs the four calls below.
-
-#include <mpi.h>
+// Receiving from any rank needs a posted receive; try_recv() posts one only
+// while the caller still expects messages, so none is left pending when the
+// communicator goes away.
 
 #include <chrono>
-#include <functional>
+#include <cstdint>
 #include <list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
+
+#include "comm/communicator.h"
+#include "runtime/job.h"
 
 namespace tessera::jobs::sweep::detail {
 
 class SweepChannel {
  public:
-  static constexpr int kToMaster = 31001;
-  static constexpr int kToWorker = 31002;
+  static constexpr int kToMaster = 301;  // + 1: the payload of the message
+  static constexpr int kToWorker = 303;
 
-  // Collective over MPI_COMM_WORLD when MPI is initialised.
-  SweepChannel();
+  // Collective over the world when it has more than one rank.
+  explicit SweepChannel(const runtime::JobContext& context);
   ~SweepChannel();
   SweepChannel(const SweepChannel&) = delete;
   SweepChannel& operator=(const SweepChannel&) = delete;
@@ -33,25 +39,31 @@ class SweepChannel {
   int rank() const { return rank_; }
   int size() const { return size_; }
 
-  // Non-blocking: the bytes are kept until the send completes.
+  // Returns at once; the bytes are kept until the sends complete.
   void send(int peer, int tag, std::string bytes);
-  // A message with `tag` from any rank, if one has arrived.
-  std::optional<std::pair<int, std::string>> try_recv(int tag);
-  // Waits for a message with `tag` from `peer`; throws TimeoutError after
-  // `timeout`. `idle` runs between polls.
-  std::string recv(int peer, int tag, std::chrono::milliseconds timeout);
+  // A message with `tag` from any rank if one has arrived. `expect_more`:
+  // whether any rank may still send one (else nothing new is posted).
+  std::optional<std::pair<int, std::string>> try_recv(int tag, bool expect_more);
+  // Waits for the next message with `tag` from `peer`.
+  std::string recv(int peer, int tag);
 
  private:
-  void reap_sends(bool wait_all);
+  struct Outgoing {
+    std::int64_t length;
+    std::vector<std::uint8_t> bytes;
+    comm::Work header;
+    comm::Work payload;
+  };
+  void reap(bool wait_all);
+  std::string payload_from(int peer, int tag, std::int64_t length);
 
-  MPI_Comm comm_ = MPI_COMM_NULL;
+  std::unique_ptr<comm::Communicator> comm_;
   int rank_ = 0;
   int size_ = 1;
-  struct Pending {
-    std::string bytes;
-    MPI_Request request;
-  };
-  std::list<Pending> sends_;
+  std::list<Outgoing> outgoing_;
+  std::int64_t incoming_length_ = 0;
+  std::optional<comm::Work> incoming_;
+  int incoming_tag_ = -1;
 };
 
 }  // namespace tessera::jobs::sweep::detail

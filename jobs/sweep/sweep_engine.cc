@@ -226,6 +226,7 @@ class Dispatcher {
 
   std::vector<TaskRecord> run(bool* stopped) {
     const int workers = channel_.size();
+    int may_send = workers - 1;  // remote workers that will send before they hear from us
     std::deque<int> idle;
     int finished_workers = 0;
     bool stopping = false;
@@ -253,7 +254,8 @@ class Dispatcher {
         handle(0, std::move(*m));
         busy = true;
       }
-      while (auto m = channel_.try_recv(SweepChannel::kToMaster)) {
+      while (auto m = channel_.try_recv(SweepChannel::kToMaster, may_send > 0)) {
+        --may_send;
         handle(m->first, decode_to_master(m->second));
         busy = true;
       }
@@ -281,6 +283,7 @@ class Dispatcher {
         if (worker == 0) {
           link_.to_worker(reply);
         } else {
+          may_send += reply.done ? 0 : 1;
           channel_.send(worker, SweepChannel::kToWorker, encode(reply));
         }
         busy = true;
@@ -369,10 +372,9 @@ class Dispatcher {
 
 void remote_worker(SweepKernel& kernel, const std::vector<Task>& tasks, SweepChannel& channel,
                    const runtime::JobContext& ctx) {
-  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(ctx.spec.runtime.comm_timeout);
   channel.send(0, SweepChannel::kToMaster, encode(ToMaster{}));
   for (;;) {
-    const ToWorker m = decode_to_worker(channel.recv(0, SweepChannel::kToWorker, timeout));
+    const ToWorker m = decode_to_worker(channel.recv(0, SweepChannel::kToWorker));
     if (m.done) {
       return;
     }
@@ -415,7 +417,7 @@ SweepEngine::SweepEngine(const SweepConfig& config, SweepKernel& kernel, runtime
 }
 
 std::vector<TaskRecord> SweepEngine::run() {
-  detail::SweepChannel channel;  // collective
+  detail::SweepChannel channel(context_);  // collective
   std::vector<TaskRecord> records;
   bool stopped = false;
   if (channel.rank() == 0) {
