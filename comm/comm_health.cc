@@ -10,6 +10,7 @@ void CommHealth::poison(std::string reason) noexcept {
       return;
     }
     reason_ = reason.empty() ? std::string("unknown failure") : std::move(reason);
+    healthy_.store(false, std::memory_order_release);
     hook = std::move(abort_hook_);
   }
   if (hook) {

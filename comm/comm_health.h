@@ -10,6 +10,7 @@
 // (the local backend aborts its in-process world) install an abort hook,
 // called once, with the reason, on the first failure.
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -19,10 +20,7 @@ namespace tessera::comm {
 class CommHealth {
  public:
   // True until poison() is called.
-  bool ok() const {
-    std::lock_guard lock(mu_);
-    return reason_.empty();
-  }
+  bool ok() const { return healthy_.load(std::memory_order_acquire); }
   // The first failure's description ("" while healthy).
   std::string reason() const {
     std::lock_guard lock(mu_);
@@ -37,6 +35,7 @@ class CommHealth {
   }
 
  private:
+  std::atomic<bool> healthy_{true};
   mutable std::mutex mu_;
   std::string reason_;
   std::function<void(const std::string&)> abort_hook_;

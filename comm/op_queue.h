@@ -38,6 +38,28 @@ class OpQueue {
   // otherwise on the worker (returns at once).
   void submit(Task task, bool inline_ok);
 
+  // Runs `fn` (which must not throw) on the calling thread if nothing is
+  // queued or running, and returns true; false (nothing run) otherwise. The
+  // synchronous fast path: no task object, no allocation.
+  template <class F>
+  bool run_if_idle(F&& fn) {
+    std::unique_lock lock(shared_->mu);
+    if (shared_->busy || !shared_->tasks.empty()) {
+      return false;
+    }
+    shared_->busy = true;
+    lock.unlock();
+    fn();
+    lock.lock();
+    shared_->busy = false;
+    const bool more = !shared_->tasks.empty();
+    lock.unlock();
+    if (more) {
+      shared_->cv.notify_all();
+    }
+    return true;
+  }
+
   // For a communicator whose operations can no longer finish (a timeout left
   // the worker inside a library call): fails queued tasks' states with
   // `error`, and lets the destructor detach the worker instead of joining it.

@@ -41,11 +41,13 @@ void Watchdog::scan() {
   std::vector<std::shared_ptr<WorkState>> overdue;
   {
     std::lock_guard lock(list_->mu);
-    for (const WatchList::Entry& entry : list_->entries) {
-      if (now > entry.deadline + grace_) {
-        // Moved out at once: a state must never be destroyed under the lock.
-        if (std::shared_ptr<WorkState> state = entry.state.lock()) {
-          overdue.push_back(std::move(state));
+    for (WorkState* state = list_->head; state != nullptr; state = state->watch_next_) {
+      if (now > state->deadline() + grace_) {
+        // Null when the state is being destroyed (it then waits for this lock
+        // to unlink itself). Kept until after the lock: a state must never be
+        // destroyed under it.
+        if (std::shared_ptr<WorkState> owned = state->weak_from_this().lock()) {
+          overdue.push_back(std::move(owned));
         }
       }
     }
@@ -55,9 +57,10 @@ void Watchdog::scan() {
     if (!error) {
       continue;  // finished (or reported by its waiter) meanwhile
     }
-    spdlog::error("watchdog: {}", error->what());
     if (handler_) {
-      handler_(*error);
+      handler_(*error);  // the default logs it and ends the job
+    } else {
+      spdlog::error("watchdog: {}", error->what());
     }
   }
 }

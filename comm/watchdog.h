@@ -16,7 +16,6 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -29,16 +28,12 @@ class WorkState;
 
 // The operations one watchdog watches. Shared by the watchdog and the
 // operations, so either may go first.
-// An entry keeps the deadline beside the weak pointer so a scan never has to
-// lock (and possibly be the last owner of) a state that is not overdue.
+// An intrusive list through the states themselves (no allocation per op);
+// a state unlinks itself when it finishes or is destroyed.
 class WatchList {
  public:
-  struct Entry {
-    std::weak_ptr<WorkState> state;
-    std::chrono::steady_clock::time_point deadline;
-  };
   std::mutex mu;
-  std::list<Entry> entries;
+  WorkState* head = nullptr;
 };
 
 class Watchdog {

@@ -28,30 +28,28 @@ WorkState::WorkState(CommSite site, Fingerprint what, Timeout timeout,
 WorkState::~WorkState() { unwatch(); }
 
 void WorkState::watch_in(const std::shared_ptr<WatchList>& list) {
-  std::lock_guard lock(list->mu);
-  if (done_.load(std::memory_order_acquire)) {
-    return;
-  }
-  std::lock_guard self(mu_);
   watch_list_ = list;
-  watch_entry_ = list->entries.insert(list->entries.end(), {weak_from_this(), deadline_});
-  watched_ = true;
+  std::lock_guard lock(list->mu);
+  watch_next_ = list->head;
+  if (list->head != nullptr) {
+    list->head->watch_prev_ = this;
+  }
+  list->head = this;
+  watched_.store(true, std::memory_order_release);
 }
 
 void WorkState::unwatch() noexcept {
-  std::shared_ptr<WatchList> list;
-  {
-    std::lock_guard self(mu_);
-    if (!watched_) {
-      return;
-    }
-    list = watch_list_;
+  if (!watched_.exchange(false, std::memory_order_acq_rel)) {
+    return;
   }
-  std::lock_guard lock(list->mu);
-  std::lock_guard self(mu_);
-  if (watched_) {
-    list->entries.erase(watch_entry_);
-    watched_ = false;
+  std::lock_guard lock(watch_list_->mu);
+  if (watch_prev_ != nullptr) {
+    watch_prev_->watch_next_ = watch_next_;
+  } else {
+    watch_list_->head = watch_next_;
+  }
+  if (watch_next_ != nullptr) {
+    watch_next_->watch_prev_ = watch_prev_;
   }
 }
 
@@ -132,7 +130,7 @@ void WorkState::wait(std::optional<Timeout> timeout) {
       pause = std::min(pause + std::chrono::microseconds(pause.count() < 50 ? 1 : 50),
                        std::chrono::microseconds(1000));
     }
-  } else {
+  } else if (!done_.load(std::memory_order_acquire)) {
     std::unique_lock lock(mu_);
     cv_.wait_until(lock, until, [this] { return done_.load(std::memory_order_acquire); });
   }
@@ -141,13 +139,9 @@ void WorkState::wait(std::optional<Timeout> timeout) {
       throw *error;
     }
   }
-  std::exception_ptr error;
-  {
-    std::lock_guard lock(mu_);
-    error = error_;
-  }
-  if (error) {
-    std::rethrow_exception(error);
+  // error_ was written before done_ was set and never changes afterwards.
+  if (error_) {
+    std::rethrow_exception(error_);
   }
 }
 

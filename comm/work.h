@@ -28,7 +28,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -79,7 +78,8 @@ class WorkState : public std::enable_shared_from_this<WorkState> {
   int source_rank() const { return source_rank_.load(std::memory_order_acquire); }
   void set_source_rank(int rank) { source_rank_.store(rank, std::memory_order_release); }
 
-  // Registers with a watchdog's list (done once, by the front end).
+  // Registers with a watchdog's list (once, by the front end, before the
+  // operation starts).
   void watch_in(const std::shared_ptr<WatchList>& list);
 
  protected:
@@ -103,13 +103,16 @@ class WorkState : public std::enable_shared_from_this<WorkState> {
   const std::shared_ptr<CommHealth> health_;
   std::atomic<bool> done_{false};
   std::atomic<int> source_rank_{-1};
-  std::mutex mu_;  // guards error_, the watch entry; waits on cv_
+  std::mutex mu_;  // guards writing error_; waits on cv_
   std::condition_variable cv_;
-  std::exception_ptr error_;
+  std::exception_ptr error_;  // written once, before done_ is set
   std::mutex poll_mu_;
   std::shared_ptr<WatchList> watch_list_;
-  std::list<WatchList::Entry>::iterator watch_entry_;
-  bool watched_ = false;
+  WorkState* watch_prev_ = nullptr;  // links in watch_list_, guarded by its mutex
+  WorkState* watch_next_ = nullptr;
+  std::atomic<bool> watched_{false};
+
+  friend class Watchdog;
 };
 
 class [[nodiscard]] Work {

@@ -292,6 +292,17 @@ std::shared_ptr<WorkState> MpiCommunicator::start(Op op) {
   }
   std::shared_ptr<WorkState> state = new_state(op);
   const bool inline_ok = !op.async || !threads_ok_;
+  if (inline_ok && queue_.run_if_idle([&] {
+        try {
+          check_agreement(op);
+          run_collective(*context_, op, site(op));
+          state->complete();
+        } catch (...) {
+          fail_current(*state);
+        }
+      })) {
+    return state;
+  }
   const CommSite where = site(op);
   queue_.submit({[this, context = context_, op = std::move(op), state, where] {
                    try {
