@@ -10,9 +10,10 @@
 //   pipe:CMD             PipeSource   (/bin/sh -c CMD; a non-zero exit is a
 //                                      DataError carrying the command's stderr)
 //
-// open_shard() is what readers use: it opens the URL, recognises gzip by its
-// magic bytes (not by the name) and decompresses transparently, and starts at
-// a byte offset of the (decompressed) tar stream when resuming.
+// open_shard() (open_shard.h) is what readers use: it opens the URL,
+// recognises gzip by its magic bytes (not by the name) and decompresses
+// transparently, and starts at a byte offset of the (decompressed) tar stream
+// when resuming.
 //
 // Errors are DataError(url, member "", offset, what). A source is used by one
 // thread at a time.
@@ -83,16 +84,6 @@ class MemorySource final : public ByteSource {
  private:
   std::span<const std::byte> bytes_;
 };
-
-// Opens `url` as it is (no gzip detection), at its beginning.
-// Throws DataError (missing file, unreachable server, unknown scheme).
-std::unique_ptr<ByteSource> open_source(const std::string& url, const SourceOptions& options);
-
-// Opens the shard at `url` for reading tar bytes from `offset` of its
-// (decompressed) stream: gzip is detected by magic bytes and inflated.
-std::unique_ptr<ByteSource> open_shard(const std::string& url,
-                                       const SourceOptions& options,
-                                       std::uint64_t offset = 0);
 
 // The local path of a file URL ("a/b.tar", "file:///a/b.tar"), or "" for
 // http:// and pipe: URLs.

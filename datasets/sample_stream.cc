@@ -1,3 +1,4 @@
+#include "datasets/open_shard.h"
 #include "datasets/sample_stream.h"
 
 #include <algorithm>
@@ -385,7 +386,7 @@ std::vector<Sample> SampleStream::reread(const std::vector<SampleLocation>& loca
       const SampleLocation& want = locations[slot];
       if (!reader || reader->position().offset > want.offset) {
         // First sample of this shard, or the same sample twice (a pass repeats it).
-        reader = ShardReader::open(shared_.urls[shard], shard, config_.source, shared_.reader_options,
+        reader = open_shard_reader(shared_.urls[shard], shard, config_.source, shared_.reader_options,
                                    ShardPosition{want.offset, want.ordinal, {}});
       }
       for (;;) {

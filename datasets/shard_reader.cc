@@ -55,14 +55,6 @@ ShardReader::ShardReader(std::unique_ptr<ByteSource> source, std::shared_ptr<con
   tar_.set_global_attributes(std::move(start.pax_globals));
 }
 
-std::unique_ptr<ShardReader> ShardReader::open(std::shared_ptr<const std::string> url, std::uint32_t shard,
-                                               const SourceOptions& source_options,
-                                               const ShardReaderOptions& options, const ShardPosition& start) {
-  auto source = open_shard(*url, source_options, start.offset);
-  return std::make_unique<ShardReader>(std::move(source), std::move(url), shard, options, start,
-                                       source_options.buffer_bytes);
-}
-
 bool ShardReader::advance() {
   while (tar_.next(member_)) {
     if (!member_.is_regular() || is_metadata_member(member_.name)) {
@@ -152,27 +144,6 @@ void ShardReader::finish() {
 
 ShardPosition ShardReader::position() const {
   return ShardPosition{next_offset_, ordinal_, tar_.global_attributes()};
-}
-
-std::uint64_t count_samples(const std::string& url, const SourceOptions& source_options,
-                            const ShardReaderOptions& options) {
-  auto reader = ShardReader::open(std::make_shared<const std::string>(url), 0, source_options, options);
-  Sample sample;
-  std::uint64_t n = 0;
-  for (;;) {
-    try {
-      if (!reader->next(sample, /*with_data=*/false)) {
-        break;
-      }
-    } catch (const DataError&) {
-      if (reader->broken()) {
-        throw;
-      }
-    }
-    ++n;
-  }
-  reader->finish();
-  return n;
 }
 
 }  // namespace tessera::datasets

@@ -62,21 +62,15 @@ bool is_metadata_member(std::string_view name);
 
 class ShardReader {
  public:
-  // Reads samples from `source` (positioned at `start.offset`, as open_shard
-  // does). `url` and `shard` are recorded in every sample.
+  // Reads samples from `source` (positioned at `start.offset`, as
+  // open_shard() does; open_shard_reader() does both). `url` and `shard` are
+  // recorded in every sample.
   ShardReader(std::unique_ptr<ByteSource> source,
               std::shared_ptr<const std::string> url,
               std::uint32_t shard,
               ShardReaderOptions options,
               ShardPosition start = {},
               std::size_t buffer_bytes = 1 << 20);
-
-  // Opens `url` with open_shard() at `start` and reads it.
-  static std::unique_ptr<ShardReader> open(std::shared_ptr<const std::string> url,
-                                           std::uint32_t shard,
-                                           const SourceOptions& source_options,
-                                           const ShardReaderOptions& options,
-                                           const ShardPosition& start = {});
 
   // Reads the next sample into `sample` (replacing its contents). With
   // `with_data` false, member data is skipped (seeked over for files) and the
@@ -109,11 +103,5 @@ class ShardReader {
   std::uint64_t ordinal_;
   std::unordered_set<std::string> seen_;  // keys seen so far (strict only)
 };
-
-// Counts the samples of a shard by reading its headers only (data is seeked
-// over for local files). Throws DataError.
-std::uint64_t count_samples(const std::string& url,
-                            const SourceOptions& source_options,
-                            const ShardReaderOptions& options);
 
 }  // namespace tessera::datasets

@@ -1,3 +1,4 @@
+#include "datasets/open_shard.h"
 #include "datasets/shard_worker.h"
 
 #include <fmt/format.h>
@@ -169,7 +170,7 @@ void ShardWorker::produce() {
     };
     std::uint64_t delivered = 0;
     try {
-      auto reader = ShardReader::open(url, shard, config.source, shared_.reader_options, cursor_.position);
+      auto reader = open_shard_reader(url, shard, config.source, shared_.reader_options, cursor_.position);
       for (;;) {
         const std::uint64_t ordinal = cursor_.position.ordinal;
         const bool keep = plan.keeps(ordinal);

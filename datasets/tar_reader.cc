@@ -153,7 +153,8 @@ bool TarReader::next_block(const std::byte*& block, const std::string& member) {
     return false;
   }
   if (have < kBlock) {
-    fail(member, offset(), fmt::format("truncated header: the shard ends {} bytes into a 512-byte block", have));
+    fail("", offset(), fmt::format("truncated header: the shard ends {} bytes into a 512-byte block{}", have,
+                                   member.empty() ? "" : " (after member " + member + ")"));
   }
   block = buffer_.get() + pos_;
   return true;
@@ -272,11 +273,11 @@ bool TarReader::next(TarMember& member) {
     const std::uint64_t block_offset = offset();
     const std::byte* b = nullptr;
     if (!next_block(b, current_)) {
+      const std::string after = current_.empty() ? "" : " (after member " + current_ + ")";
       if (block_offset != header_offset) {
-        fail(current_, block_offset, "the shard ends after an extended header, before its member");
+        fail("", block_offset, "the shard ends after an extended header, before its member" + after);
       }
-      fail(current_, block_offset,
-           "the shard ends without the end-of-archive marker (truncated at a block boundary)");
+      fail("", block_offset, "the shard ends without the end-of-archive marker (truncated at a block boundary)" + after);
     }
     if (is_zero_block(b)) {
       if (block_offset != header_offset) {

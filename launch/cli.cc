@@ -53,6 +53,7 @@ int run_cli(int argc, char** argv, runtime::JobRegistry registry) {
   add_submit_command(app, cli);
   add_status_command(app, cli);
   add_qec_command(app, cli);
+  add_data_command(app, cli);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "datasets/open_shard.h"
 #include "datasets/shard_reader.h"
 #include "datasets/shard_writer.h"
 #include "tests/datasets/testing/shards.h"
@@ -19,7 +20,7 @@ using ::testing::HasSubstr;
 using tessera::testing::run_command;
 
 std::vector<std::string> describe_shard(const std::string& path) {
-  auto reader = ShardReader::open(std::make_shared<const std::string>(path), 0, {}, {});
+  auto reader = open_shard_reader(std::make_shared<const std::string>(path), 0, {}, {});
   std::vector<Sample> samples;
   Sample s;
   while (reader->next(s)) {

@@ -1,3 +1,4 @@
+#include "datasets/open_shard.h"
 #include "datasets/shard_reader.h"
 
 #include <gmock/gmock.h>
@@ -143,7 +144,7 @@ TEST(ShardReader, HeadersOnlyAndCounting) {
   tessera::testing::TempDir dir;
   testing::write_numbered_shard(dir / "s.tar", "k", 0, 25);
   EXPECT_EQ(count_samples((dir / "s.tar").string(), {}, {}), 25U);
-  auto reader = ShardReader::open(std::make_shared<const std::string>((dir / "s.tar").string()), 0, {}, {});
+  auto reader = open_shard_reader(std::make_shared<const std::string>((dir / "s.tar").string()), 0, {}, {});
   Sample s;
   ASSERT_TRUE(reader->next(s, /*with_data=*/false));
   EXPECT_EQ(s.fields.size(), 3U);

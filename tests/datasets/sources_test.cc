@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "datasets/open_shard.h"
 #include "datasets/byte_source.h"
 #include "datasets/shard_reader.h"
 #include "runtime/error.h"
@@ -36,7 +37,7 @@ std::string read_everything(ByteSource& source) {
 }
 
 std::vector<std::string> keys_of(const std::string& url, const SourceOptions& options = {}) {
-  auto reader = ShardReader::open(std::make_shared<const std::string>(url), 0, options, {});
+  auto reader = open_shard_reader(std::make_shared<const std::string>(url), 0, options, {});
   std::vector<std::string> keys;
   Sample s;
   while (reader->next(s)) {
