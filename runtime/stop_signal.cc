@@ -20,7 +20,7 @@ namespace {
 std::atomic<int> g_received{0};    // first stop signal received
 std::atomic<int> g_interrupts{0};  // SIGINTs received
 std::atomic<bool> g_installed{false};
-std::atomic<bool> g_polled{false};  // the job has called should_stop() at least once
+std::atomic<bool> g_polled{false};  // the job has looked at the flag at least once
 
 static_assert(std::atomic<int>::is_always_lock_free && std::atomic<bool>::is_always_lock_free);
 
@@ -86,7 +86,10 @@ StopSignal::~StopSignal() {
   g_installed = false;
 }
 
-int StopSignal::received_signal() const { return g_received.load(); }
+int StopSignal::received_signal() const {
+  g_polled = true;  // a job polling the flag itself (the sweep engine) is looking too
+  return g_received.load();
+}
 
 bool StopSignal::should_stop(std::int64_t step) {
   g_polled = true;

@@ -15,9 +15,9 @@
 //     if (ctx.stop.should_stop(step + 1)) { save(step + 1); return; }
 //   }
 //
-// Until the job first calls should_stop() (set-up, resume, or a job kind
-// that never checks) the signals act as they would without tessera: the
-// process ends. One instance per process (it owns the signal handlers; the
+// Until the job first calls should_stop() or received_signal() (set-up,
+// resume, or a job kind that never checks) the signals act as they would
+// without tessera: the process ends. One instance per process (it owns the signal handlers; the
 // previous handlers come back when it is destroyed). The handlers are
 // async-signal-safe: lock-free atomics, raise() and _exit() only.
 
@@ -60,7 +60,8 @@ class StopSignal {
   StopReason reason() const { return reason_; }
   // The step after which the ranks agreed to stop (-1 before).
   std::int64_t stop_step() const { return stop_step_; }
-  // The signal this rank received (0: none). Local; no collective.
+  // The signal this rank received (0: none). Local; no collective. For jobs
+  // that agree on stopping by their own messages (the sweep engine).
   int received_signal() const;
   // "SIGTERM on some rank" / "the time limit (deadline 2024-05-01 12:00:00 UTC)".
   std::string describe() const;

@@ -1,5 +1,7 @@
 #include "tests/testing/subprocess.h"
 
+#include "tests/testing/process_tree.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,7 +26,7 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::sec
     throw std::runtime_error("fork failed");
   }
   if (pid == 0) {
-    ::setpgid(0, 0);  // own process group, so a timeout kills mpirun's ranks too
+    ::setpgid(0, 0);
     ::dup2(pipe_fds[1], STDOUT_FILENO);
     ::dup2(pipe_fds[1], STDERR_FILENO);
     if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) {
@@ -64,6 +66,7 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::sec
     }
   }
   if (timed_out) {
+    signal_tree(pid, SIGKILL);  // mpirun's ranks live in process groups of their own
     ::kill(-pid, SIGKILL);
     result.output += "\n[run_command: killed after timeout]\n";
   }

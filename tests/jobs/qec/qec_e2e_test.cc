@@ -9,7 +9,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -19,6 +18,7 @@
 #include "jobs/quantum/repetition_code.h"
 #include "jobs/sweep/results_file.h"
 #include "jobs/sweep/results_journal.h"
+#include "tests/testing/process_tree.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 
@@ -31,38 +31,6 @@ using testing::run_command;
 std::vector<std::string> with(std::vector<std::string> head, const std::vector<std::string>& tail) {
   head.insert(head.end(), tail.begin(), tail.end());
   return head;
-}
-
-// Sends `signal` to `pid` and every process below it. (Open MPI puts each
-// rank in a process group of its own, so killing mpirun's group would leave
-// the ranks running.)
-void signal_tree(pid_t pid, int signal) {
-  std::vector<pid_t> tree{pid};
-  for (std::size_t i = 0; i < tree.size(); ++i) {
-    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-      const std::string name = entry.path().filename().string();
-      if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) {
-        continue;
-      }
-      std::ifstream stat(entry.path() / "stat");
-      std::string line;
-      std::getline(stat, line);
-      const std::size_t close = line.rfind(')');
-      if (close == std::string::npos) {
-        continue;
-      }
-      std::istringstream rest(line.substr(close + 2));
-      char state = 0;
-      pid_t ppid = 0;
-      rest >> state >> ppid;
-      if (ppid == tree[i]) {
-        tree.push_back(static_cast<pid_t>(std::stol(name)));
-      }
-    }
-  }
-  for (auto it = tree.rbegin(); it != tree.rend(); ++it) {  // the ranks first, as when a node dies
-    ::kill(*it, signal);
-  }
 }
 
 // Starts `argv` (output to `log`) and sends `signal` to it and its whole
@@ -91,7 +59,7 @@ int run_and_signal_when(const std::vector<std::string>& argv, const std::filesys
       return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
     if (ready() || std::chrono::steady_clock::now() > deadline) {
-      signal_tree(pid, std::chrono::steady_clock::now() > deadline ? SIGKILL : signal);
+      testing::signal_tree(pid, std::chrono::steady_clock::now() > deadline ? SIGKILL : signal);
       ::waitpid(pid, &status, 0);
       return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
