@@ -40,8 +40,7 @@ struct JobContext {
   const RunDir& run_dir;        // where outputs go
   MetricsWriter& metrics;       // scalar series (writes on rank 0, ignored elsewhere)
   CheckpointStore& checkpoints; // resumed() state; save() at step boundaries (checkpoint_store.h)
-  StopSignal& stop;             // should_stop(step) at step boundaries (stop_signal.h); a job
-                                // that never calls it is ended by SIGTERM/SIGINT as usual
+  StopSignal& stop;             // should_stop(step) at step boundaries (stop_signal.h)
 };
 
 class Job {

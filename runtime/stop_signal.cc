@@ -20,7 +20,6 @@ namespace {
 std::atomic<int> g_received{0};    // first stop signal received
 std::atomic<int> g_interrupts{0};  // SIGINTs received
 std::atomic<bool> g_installed{false};
-std::atomic<bool> g_polled{false};  // the job has looked at the flag at least once
 
 static_assert(std::atomic<int>::is_always_lock_free && std::atomic<bool>::is_always_lock_free);
 
@@ -28,13 +27,6 @@ constexpr int kSignals[] = {SIGTERM, SIGUSR1, SIGINT};
 struct sigaction g_previous[3];
 
 extern "C" void on_stop_signal(int signal) {
-  if (!g_polled.load()) {
-    // Nobody is looking at the flag yet (set-up, or a job kind that never
-    // checks): the signal does what it would do without tessera.
-    ::signal(signal, SIG_DFL);
-    ::raise(signal);
-    return;
-  }
   if (signal == SIGINT && g_interrupts.fetch_add(1) >= 1) {
     static const char kMessage[] = "tessera: second SIGINT, aborting now (no checkpoint)\n";
     [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
@@ -69,7 +61,6 @@ StopSignal::StopSignal(Coordinator& coordinator, StopOptions options)
   }
   g_received = 0;
   g_interrupts = 0;
-  g_polled = false;
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
@@ -86,13 +77,9 @@ StopSignal::~StopSignal() {
   g_installed = false;
 }
 
-int StopSignal::received_signal() const {
-  g_polled = true;  // a job polling the flag itself (the sweep engine) is looking too
-  return g_received.load();
-}
+int StopSignal::received_signal() const { return g_received.load(); }
 
 bool StopSignal::should_stop(std::int64_t step) {
-  g_polled = true;
   if (stopping()) {
     return true;
   }

@@ -15,11 +15,14 @@
 //     if (ctx.stop.should_stop(step + 1)) { save(step + 1); return; }
 //   }
 //
-// Until the job first calls should_stop() or received_signal() (set-up,
-// resume, or a job kind that never checks) the signals act as they would
-// without tessera: the process ends. One instance per process (it owns the signal handlers; the
-// previous handlers come back when it is destroyed). The handlers are
-// async-signal-safe: lock-free atomics, raise() and _exit() only.
+// The flag is set from the moment the launcher installs the handlers, so a
+// signal during set-up or resume is seen at the first step boundary. Jobs
+// that cannot agree at step boundaries (a sweep's dispatcher) may poll
+// received_signal() and agree their own way. A job kind that never looks
+// keeps running until it ends (or Slurm / mpirun send SIGKILL). One instance
+// per process (it owns the signal handlers; the previous handlers come back
+// when it is destroyed). The handlers are async-signal-safe: lock-free
+// atomics and _exit() only.
 
 #include <chrono>
 #include <cstdint>

@@ -44,18 +44,6 @@ TEST(StopSignal, APassedDeadlineStopsForTheTimeLimit) {
   EXPECT_NE(stop.describe().find("time limit"), std::string::npos);
 }
 
-TEST(StopSignalDeathTest, BeforeTheJobChecksASignalEndsTheProcessAsUsual) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_EXIT(
-      {
-        SoloCoordinator c;
-        StopSignal stop(c, {});
-        std::raise(SIGTERM);
-        std::_Exit(0);
-      },
-      ::testing::KilledBySignal(SIGTERM), "");
-}
-
 TEST(StopSignal, OnlyOneInstancePerProcess) {
   SoloCoordinator c;
   StopSignal first(c, {});
@@ -68,7 +56,6 @@ TEST(StopSignalDeathTest, ASecondInterruptAbortsAtOnce) {
       {
         SoloCoordinator c;
         StopSignal stop(c, {});
-        stop.should_stop(1);
         std::raise(SIGINT);
         std::raise(SIGINT);
         std::_Exit(0);

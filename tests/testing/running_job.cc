@@ -1,4 +1,4 @@
-#include "tests/runtime/checkpoint/running_job.h"
+#include "tests/testing/running_job.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "tests/testing/process_tree.h"
 
 namespace tessera::testing {
 
@@ -59,7 +61,7 @@ RunningJob::RunningJob(const std::vector<std::string>& argv, const std::vector<s
 
 RunningJob::~RunningJob() {
   if (!exited_) {
-    ::kill(-pid_, SIGKILL);
+    signal_tree(pid_, SIGKILL);
     ::waitpid(pid_, &status_, 0);
   }
   if (reader_.joinable()) {
@@ -120,7 +122,7 @@ CommandResult RunningJob::wait(std::chrono::seconds timeout) {
       break;
     }
     if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(-pid_, SIGKILL);
+      signal_tree(pid_, SIGKILL);
       ::waitpid(pid_, &status_, 0);
       exited_ = true;
       std::lock_guard lock(mutex_);

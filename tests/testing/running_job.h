@@ -20,7 +20,7 @@ class RunningJob {
  public:
   // Starts `argv` (no shell) in its own process group, with extra `env`.
   explicit RunningJob(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
-  // Kills the whole group if still running.
+  // Kills mpirun and its ranks (signal_tree) if still running.
   ~RunningJob();
   RunningJob(const RunningJob&) = delete;
   RunningJob& operator=(const RunningJob&) = delete;
@@ -34,7 +34,7 @@ class RunningJob {
   bool running();
   // The processes mpirun started (its children), in pid order.
   std::vector<pid_t> ranks() const;
-  // Waits for the exit (killing the group after `timeout`).
+  // Waits for the exit (killing the tree after `timeout`).
   CommandResult wait(std::chrono::seconds timeout = std::chrono::seconds(120));
 
  private:
