@@ -38,22 +38,38 @@ void expect_resumed_to_the_uninterrupted_result(const ScenarioJob& job, const st
   EXPECT_THAT(rank0_log, HasSubstr("Slurm job " + job.id + " restart 1"));
   EXPECT_THAT(rank0_log, HasSubstr("resuming from"));
   EXPECT_THAT(rank0_log, HasSubstr("job '" + job.run_dir.filename().string() + "' finished"));
-  // Final arrays, RNG states and data positions of every rank: bit for bit.
+}
+
+// test_state's final arrays, RNG states and data positions of every rank: bit for bit.
+void expect_the_uninterrupted_final_state(const ScenarioJob& job) {
   EXPECT_EQ(final_state(job.run_dir), scenarios().reference_final_state(job.steps));
 }
 
 TEST(Requeue, ScancelUsr1MakesTheJobCheckpointRequeueAndResumeToTheSameResult) {
   expect_resumed_to_the_uninterrupted_result(scenarios().signalled, "SIGUSR1 received");
+  expect_the_uninterrupted_final_state(scenarios().signalled);
+}
+
+TEST(Requeue, ScancelUsr1StopsAQecSweepWhichResumesToTheSameCounts) {
+  const ScenarioJob& job = scenarios().sweep;
+  expect_resumed_to_the_uninterrupted_result(job, "SIGUSR1 received");
+  EXPECT_THAT(
+      read_text(job.run_dir / "logs/rank-00000.log"),
+      HasSubstr("sweep: stop signal received; finishing the chunks in flight"));
+  // Shots and errors of every task: exactly those of a sweep never stopped.
+  EXPECT_EQ(sweep_counts(job.run_dir), scenarios().reference_sweep_counts());
 }
 
 TEST(Requeue, PreemptionByAnUrgentJobCheckpointsRequeuesAndResumesToTheSameResult) {
   EXPECT_EQ(scenarios().preemptor_state, "COMPLETED") << scenarios().preempted.started;
   expect_resumed_to_the_uninterrupted_result(scenarios().preempted, "SIGUSR1 received");
+  expect_the_uninterrupted_final_state(scenarios().preempted);
 }
 
 TEST(Requeue, ATimeLimitShorterThanTheWorkIsCrossedThroughRequeues) {
   const ScenarioJob& job = scenarios().time_limited;
   expect_resumed_to_the_uninterrupted_result(job, "SIGUSR1 received");
+  expect_the_uninterrupted_final_state(job);
   // No run could have done it alone: 130 steps of 0.5 s under a 1-minute limit.
   launch::SlurmJob end = wait_for_end(job.id, 1s);
   EXPECT_EQ(end.time_limit, "00:01:00");
@@ -62,6 +78,7 @@ TEST(Requeue, ATimeLimitShorterThanTheWorkIsCrossedThroughRequeues) {
 TEST(Requeue, BeforeTimeLimitStopsInTimeAndTheRequeuesFinishTheWork) {
   const ScenarioJob& job = scenarios().deadline;
   expect_resumed_to_the_uninterrupted_result(job, "the Slurm time limit is near");
+  expect_the_uninterrupted_final_state(job);
   // It never needed Slurm's own warning.
   EXPECT_THAT(
       read_text(job.run_dir / "logs/rank-00000.log"),

@@ -1,7 +1,9 @@
 #include "tests/slurm/scenarios.h"
 
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 
+#include "jobs/sweep/results_file.h"
 #include "launch/batch_script.h"
 #include "tests/slurm/slurm_cluster.h"
 #include "tests/testing/subprocess.h"
@@ -44,6 +46,26 @@ std::string state_job_yaml(
       steps,
       step_seconds,
       run_dir.string());
+}
+
+std::string sweep_job_yaml(const std::string& name, const std::filesystem::path& run_dir) {
+  return fmt::format(
+      "job: qec\nname: {}\nseed: 5\n"
+      "sweep:\n  grid: {{distance: [3, 5, 7], rounds: 10, p: [0.01, 0.02]}}\n"
+      "  max_shots: 1000000\n  max_errors: 3000\n"
+      "  first_chunk_shots: 1024\n  max_chunk_shots: 8192\n  flush_every: 0.3s\n"
+      "qec: {{plot: false}}\noutput: {{dir: {}}}\n",
+      name,
+      run_dir.string());
+}
+
+std::map<std::string, std::pair<std::int64_t, std::int64_t>> sweep_counts(
+    const std::filesystem::path& run_dir) {
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> out;
+  for (const jobs::sweep::TaskRecord& r : jobs::sweep::read_results(run_dir / "results.h5")) {
+    out[r.id] = {r.total.counts.shots, r.total.counts.errors};
+  }
+  return out;
 }
 
 ScenarioJob Scenarios::submit_state_job(
@@ -110,7 +132,26 @@ void Scenarios::SetUp() {
     signalled.started = "the job never reached step 5";
   }
 
-  // 3. 65 s of work under a 1-minute limit. Slurm sends the warning at its
+  // 3. A QEC sweep sent USR1 once it has journaled its first chunks.
+  sweep.run_dir = *dir_ / "sweep";
+  sweep.config = *dir_ / "sweep.yaml";
+  write_text(sweep.config, sweep_job_yaml("sweep", sweep.run_dir));
+  sweep.id = submit(sweep.config, {"--ntasks-per-node", "2", "--time", "10"}).id;
+  if (!sweep.id.empty() && eventually(
+                               [&] {
+                                 std::error_code ec;
+                                 return std::filesystem::file_size(
+                                            sweep.run_dir / "results.journal", ec) > 0;
+                               },
+                               60s)) {
+    launch::ProgramResult r = launch::run_program({"scancel", "--signal=USR1", sweep.id});
+    sweep.started =
+        fmt::format("scancel --signal=USR1 {}: exit {} {}", sweep.id, r.exit_code, r.err);
+  } else {
+    sweep.started = "the sweep never journaled a chunk";
+  }
+
+  // 4. 65 s of work under a 1-minute limit. Slurm sends the warning at its
   //    first ~30 s timer tick with less than signal_before + 30 s left, so
   //    each run works 25-55 s and needs the next run to go on.
   time_limited = submit_state_job(
@@ -119,7 +160,7 @@ void Scenarios::SetUp() {
       0.5,
       {"--ntasks-per-node", "2", "--time", "1", "slurm.signal_before=5s"});
 
-  // 4. The same work, stopped by tessera itself 35 s before the job's end
+  // 5. The same work, stopped by tessera itself 35 s before the job's end
   //    (checkpoint.before_time_limit, from squeue's time left): after 25 s,
   //    before Slurm's warning can come (it waits for less than 1 + 30 s left).
   deadline = submit_state_job(
@@ -136,12 +177,27 @@ void Scenarios::SetUp() {
 
 void Scenarios::TearDown() {
   for (const std::string& id :
-       {preempted.id, signalled.id, time_limited.id, deadline.id, preemptor_id}) {
+       {preempted.id, signalled.id, sweep.id, time_limited.id, deadline.id, preemptor_id}) {
     if (!id.empty()) {
       launch::run_program({"scancel", id});
     }
   }
   dir_.reset();
+}
+
+std::map<std::string, std::pair<std::int64_t, std::int64_t>> Scenarios::reference_sweep_counts() {
+  if (sweep_reference_.empty()) {
+    const std::filesystem::path run = *dir_ / "sweep-reference";
+    write_text(run.string() + ".yaml", sweep_job_yaml("sweep-reference", run));
+    std::vector<std::string> argv = srun(2);
+    argv.insert(argv.end(), {TESSERA_BIN, "run", run.string() + ".yaml"});
+    CommandResult r = run_command(argv, 300s);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_THAT(r.output, ::testing::HasSubstr("on 2 ranks via srun"));
+    EXPECT_THAT(r.output, ::testing::HasSubstr("sweep: 6 tasks over 2 ranks"));
+    sweep_reference_ = sweep_counts(run);
+  }
+  return sweep_reference_;
 }
 
 std::vector<std::pair<std::string, std::string>> Scenarios::reference_final_state(

@@ -9,6 +9,7 @@
 //   time_limited  test_state with 65 s of work under a 1-minute time limit,
 //                 stopped by Slurm's warning signal
 //   deadline      the same work, stopped by checkpoint.before_time_limit
+//   sweep         a QEC sweep (qec job) sent `scancel --signal=USR1` while sampling
 //
 // The preemption happens first and is over (the urgent job has finished)
 // before the others are submitted, so it preempts nothing else; later tests
@@ -43,11 +44,14 @@ class Scenarios final : public ::testing::Environment {
   ScenarioJob signalled;
   ScenarioJob time_limited;
   ScenarioJob deadline;
+  ScenarioJob sweep;
   std::string preemptor_id;     // the urgent job
   std::string preemptor_state;  // its final state
 
   // The final state of an uninterrupted 2-rank run of `steps` steps (srun).
   std::vector<std::pair<std::string, std::string>> reference_final_state(std::int64_t steps);
+  // (shots, errors) per task of an uninterrupted 2-rank run of the sweep (srun).
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> reference_sweep_counts();
 
  private:
   ScenarioJob submit_state_job(
@@ -59,6 +63,7 @@ class Scenarios final : public ::testing::Environment {
   std::optional<TempDir> dir_{
       std::in_place};  // reset in TearDown (gtest never deletes environments)
   std::map<std::int64_t, std::vector<std::pair<std::string, std::string>>> references_;
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> sweep_reference_;
 };
 
 // The environment main() registered.
@@ -70,6 +75,13 @@ std::string state_job_yaml(
     const std::string& name,
     std::int64_t steps,
     double step_seconds,
+    const std::filesystem::path& run_dir);
+
+// A repetition-code sweep (qec job) of a few CPU-seconds into `run_dir`.
+std::string sweep_job_yaml(const std::string& name, const std::filesystem::path& run_dir);
+
+// (shots, errors) per task id in a sweep's results.h5.
+std::map<std::string, std::pair<std::int64_t, std::int64_t>> sweep_counts(
     const std::filesystem::path& run_dir);
 
 }  // namespace tessera::testing

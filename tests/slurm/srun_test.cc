@@ -1,10 +1,13 @@
 // Steps started with srun on the local cluster: the ranks tessera sees, and
 // what doctor says about right and wrong launches.
 
+#include <map>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "runtime/metrics_writer.h"
+#include "tests/slurm/scenarios.h"
 #include "tests/slurm/slurm_cluster.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
@@ -45,6 +48,18 @@ TEST(Srun, TwoTasksWithPmixAreTwoRanksOfOneJob) {
   // Every step was agreed on by both ranks.
   runtime::MetricSeries agreed = runtime::read_metric(dir / "run/metrics.h5", "agreed_step");
   EXPECT_EQ(agreed.values, (std::vector<double>{1, 2, 3, 4, 5}));
+}
+
+TEST(Srun, AQecSweepOnTwoRanksFinishesEveryTask) {
+  // Runs `srun -n 2 --mpi=pmix tessera run` of the sweep (and checks it said
+  // "on 2 ranks via srun" and "6 tasks over 2 ranks").
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> counts =
+      scenarios().reference_sweep_counts();
+  ASSERT_EQ(counts.size(), 6U);
+  for (const auto& [id, shots_errors] : counts) {
+    // Every task reached a limit: 1,000,000 shots or 3,000 errors.
+    EXPECT_TRUE(shots_errors.first >= 1000000 || shots_errors.second >= 3000) << id;
+  }
 }
 
 TEST(Srun, DoctorWithPmixSeesEveryRankAndTheSlurmJob) {
