@@ -8,7 +8,8 @@
 
 namespace tessera::runtime {
 
-std::unique_ptr<Session> Session::start(int* argc, char*** argv, std::string_view log_level) {
+std::unique_ptr<Session> Session::start(int* argc, char*** argv, std::string_view log_level,
+                                       const CoordinatorFactory& without_mpi) {
   auto session = std::make_unique<Session>();
   session->launch_ = detect_launch(current_environment(), host_name());
   LaunchInfo& info = session->launch_;
@@ -19,6 +20,8 @@ std::unique_ptr<Session> Session::start(int* argc, char*** argv, std::string_vie
     session->mpi_ = std::make_unique<MpiSession>(argc, argv);
     session->mpi_->refine(info);
     session->coordinator_ = std::make_unique<MpiCoordinator>();
+  } else if (info.size > 1 && without_mpi) {
+    session->coordinator_ = without_mpi(info);
   } else {
     session->coordinator_ = std::make_unique<SoloCoordinator>();
   }
