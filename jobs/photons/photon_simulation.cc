@@ -4,6 +4,7 @@
 #include <chrono>
 #include <random>
 
+#include "jobs/quantum/distributed_state_vector.h"
 #include "jobs/quantum/gate_fuser.h"
 #include "jobs/quantum/photon_basis.h"
 #include "jobs/quantum/state_vector.h"
@@ -62,7 +63,7 @@ void evolve(State& psi, const quantum::UnitaryCircuit& cycle, const PhotonGeomet
 
 template <class Real>
 void run(const PhotonGeometry& geometry, const PhotonTask& task, const SimulationOptions& options,
-         PhotonResult& result) {
+         comm::Communicator* comm, PhotonResult& result) {
   const quantum::UnitaryCircuit cycle = geometry.cycle(task.angles);
   const std::uint64_t start = geometry.initial_mask(task.photons, task.center);
   if (options.simulator == Simulator::kSubspace) {
@@ -70,6 +71,12 @@ void run(const PhotonGeometry& geometry, const PhotonTask& task, const Simulatio
     psi.set_basis_state(start);
     result.amplitudes = psi.dimension();
     evolve(psi, cycle, geometry, task, options, result);
+  } else if (options.simulator == Simulator::kDistributed) {
+    TESSERA_CHECK(comm != nullptr, "the distributed simulator needs a communicator");
+    quantum::DistributedStateVector<Real> psi(geometry.sites(), *comm, {.threads = options.threads});
+    psi.set_basis_state(start);
+    result.amplitudes = psi.local_size() * static_cast<std::uint64_t>(comm->size());
+    evolve(psi, quantum::fuse_gates(cycle, {options.max_fused_qubits}), geometry, task, options, result);
   } else {
     quantum::StateVector<Real> psi(geometry.sites(), {options.threads, "auto"});
     psi.set_basis_state(start);
@@ -81,27 +88,35 @@ void run(const PhotonGeometry& geometry, const PhotonTask& task, const Simulatio
 }  // namespace
 
 PhotonResult simulate_photons(const PhotonGeometry& geometry, const PhotonTask& task,
-                              const SimulationOptions& options) {
+                              const SimulationOptions& options, comm::Communicator* comm) {
   TESSERA_CHECK(task.cycles >= 0, "{} cycles", task.cycles);
   const auto begin = std::chrono::steady_clock::now();
   PhotonResult result;
   result.sites = geometry.sites();
   result.cycles = task.cycles;
   if (options.precision == Precision::kComplex64) {
-    run<float>(geometry, task, options, result);
+    run<float>(geometry, task, options, comm, result);
   } else {
-    run<double>(geometry, task, options, result);
+    run<double>(geometry, task, options, comm, result);
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
   return result;
 }
 
-std::uint64_t state_bytes(const PhotonGeometry& geometry, int photons, const SimulationOptions& options) {
+std::uint64_t state_bytes(const PhotonGeometry& geometry, int photons, const SimulationOptions& options,
+                          int ranks) {
   const std::uint64_t amplitude = options.precision == Precision::kComplex64 ? 8 : 16;
   if (options.simulator == Simulator::kSubspace) {
     return quantum::PhotonBasis::binomial(geometry.sites(), photons) * amplitude;
   }
-  return geometry.sites() >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << geometry.sites()) * amplitude;
+  if (geometry.sites() >= 60) {
+    return ~std::uint64_t{0};
+  }
+  const std::uint64_t full = (std::uint64_t{1} << geometry.sites()) * amplitude;
+  if (options.simulator == Simulator::kFull) {
+    return full;
+  }
+  return full / static_cast<std::uint64_t>(std::max(ranks, 1)) + 2 * quantum::DistributedOptions{}.exchange_chunk_bytes;
 }
 
 }  // namespace tessera::jobs::photons

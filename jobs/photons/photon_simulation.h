@@ -19,9 +19,15 @@
 
 #include "jobs/photons/photon_geometry.h"
 
+namespace tessera::comm {
+class Communicator;
+}
+
 namespace tessera::jobs::photons {
 
-enum class Simulator { kSubspace, kFull };
+// kDistributed: one full state vector spread over every rank of a
+// communicator (DistributedStateVector), for states too big for one rank.
+enum class Simulator { kSubspace, kFull, kDistributed };
 enum class Precision { kComplex64, kComplex128 };
 
 struct SimulationOptions {
@@ -55,12 +61,15 @@ struct PhotonResult {
 };
 
 // Runs the task. Throws InternalError for a task that does not fit the
-// geometry or a full state too large for memory (std::bad_alloc).
+// geometry or a full state too large for memory (std::bad_alloc). With
+// Simulator::kDistributed it is collective over `comm` (every rank passes the
+// same task and gets the same result); otherwise `comm` is unused.
 PhotonResult simulate_photons(const PhotonGeometry& geometry, const PhotonTask& task,
-                              const SimulationOptions& options);
+                              const SimulationOptions& options, comm::Communicator* comm = nullptr);
 
-// The bytes the simulator's state needs for this geometry and photon number
-// (reported before a run starts).
-std::uint64_t state_bytes(const PhotonGeometry& geometry, int photons, const SimulationOptions& options);
+// The bytes the simulator's state needs on each rank for this geometry and
+// photon number over `ranks` ranks (reported before a run starts).
+std::uint64_t state_bytes(const PhotonGeometry& geometry, int photons, const SimulationOptions& options,
+                          int ranks = 1);
 
 }  // namespace tessera::jobs::photons
