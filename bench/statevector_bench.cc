@@ -7,7 +7,8 @@
 //   fusion    seconds per brick-wall ring cycle for each fusion size;
 //   subspace  20 cycles of the ring with 5 photons: photon-number subspace
 //             against the full state vector.
-//   sweep     a photons sweep on 1, 2 and 4 ranks (mpirun).
+//   distributed  one ring state over the ranks of this launch against
+//             rank 0 alone (mpirun -np 2 tessera bench statevector --sections distributed).
 //
 // The machines this runs on are shared and noisy, so every figure is a
 // minimum and a median over repetitions, never one total (state-vector note).
@@ -23,6 +24,7 @@
 #include <fmt/format.h>
 
 #include "bench/bench_registry.h"
+#include "bench/statevector_bench_ranks.h"
 #include "jobs/quantum/parallel.h"
 #include "jobs/quantum/gate_fuser.h"
 #include "jobs/quantum/state_vector.h"
@@ -43,8 +45,7 @@ struct Options {
   int threads = 2;
   int cycles = 20;
   int photons = 5;
-  std::vector<std::string> sections = {"gate", "fusion", "subspace", "sweep"};
-  int max_ranks = 4;
+  std::vector<std::string> sections = {"gate", "fusion", "subspace"};
 };
 
 // Minimum and median of timings (seconds).
@@ -239,8 +240,8 @@ int run(BenchArgs& args) {
   app.add_option("--threads", o.threads, "threads for the threaded gate row")->check(CLI::Range(1, 256));
   app.add_option("--cycles", o.cycles, "ring cycles")->check(CLI::Range(1, 1000));
   app.add_option("--photons", o.photons, "photons in the subspace comparison")->check(CLI::Range(1, 12));
-  app.add_option("--sections", o.sections, "gate fusion subspace sweep")->delimiter(',');
-  app.add_option("--max-ranks", o.max_ranks, "largest rank count in the sweep section")->check(CLI::Range(1, 64));
+  app.add_option("--sections", o.sections, "gate,fusion,subspace (default) and distributed (under mpirun)")
+      ->delimiter(',');
   std::vector<std::string> argv(args.args.rbegin(), args.args.rend());  // CLI11 wants them reversed
   try {
     app.parse(argv);
@@ -256,6 +257,9 @@ int run(BenchArgs& args) {
   }
   if (wants("subspace")) {
     section_subspace(o);
+  }
+  if (wants("distributed")) {
+    return statevector_distributed_section(args, o.qubits, o.cycles, o.repeats);
   }
   return 0;
 }
