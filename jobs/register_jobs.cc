@@ -1,10 +1,12 @@
 #include "jobs/register_jobs.h"
 
+#include "jobs/photons/photons_job.h"
 #include "jobs/qec/qec_job.h"
 
 namespace tessera::jobs {
 
 void register_jobs(runtime::JobRegistry& registry) {
+  photons::register_photons(registry);
   qec::register_qec(registry);
 }
 

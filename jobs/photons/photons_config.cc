@@ -60,6 +60,9 @@ PhotonGeometry GeometryConfig::build() const {
 }
 
 void ExperimentConfig::fields(config::Fields& f) {
+  f("photons", photons, "photons on adjacent ring sites at cycle 0", config::in_range(1, 64));
+  f("phi", phi, "main fSim interaction phase (rad); 2 pi / 3 by default");
+  f("cycles", cycles, "brick-wall cycles", config::at_least(0));
   f("theta", theta, "main fSim hopping angle (rad); pi/6 as in the experiment");
   f("theta_extra", theta_extra, "extra-site coupling's hopping angle (rad)");
   f("phi_extra", phi_extra, "extra-site coupling's interaction phase (rad)");

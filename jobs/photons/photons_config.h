@@ -6,7 +6,7 @@
 //     - {name: ring24, kind: ring, sites: 24}
 //     - {name: deco24, kind: decorated_ring, sites: 24, extra_parity: 0}
 //     - {name: chain6, kind: graph, sites: 6, edges: [{a: 0, b: 1}, {a: 1, b: 2, layer: 1}]}
-//   experiment: {theta: 0.5235987755982988, center: -1, shots: 0, pair_occupations: false}
+//   experiment: {photons: 2, phi: 2.094, cycles: 20, theta: 0.5236, center: -1, shots: 0}
 //   simulator: {kind: subspace, precision: c64, max_fused_qubits: 3, threads: 0}
 //
 // The sweep grid (photons x phi x geometry x cycles) is the sweep engine's
@@ -42,7 +42,11 @@ struct GeometryConfig {
   PhotonGeometry build() const;
 };
 
+// Defaults of every task; a sweep grid key of the same name overrides one.
 struct ExperimentConfig {
+  int photons = 2;                          // photons on adjacent ring sites at cycle 0
+  double phi = 2.0943951023931953;          // main fSim interaction phase (rad), 2 pi / 3
+  int cycles = 20;                          // brick-wall cycles
   double theta = 0.5235987755982988;        // main fSim hopping angle (rad), pi/6 as in the experiment
   double theta_extra = 0.5235987755982988;  // extra-site coupling's hopping angle (rad)
   double phi_extra = 0.0;                   // extra-site coupling's interaction phase (rad)
