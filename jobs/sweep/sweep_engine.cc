@@ -224,6 +224,57 @@ class Dispatcher {
     journal_->clear();
   }
 
+  // Collective kernels: every rank runs each chunk together, in order; the
+  // other ranks only report stop signals back.
+  std::vector<TaskRecord> run_collective(bool* stopped) {
+    bool stopping = false;
+    const auto deadline = time_limit(ctx_);
+    runtime::Progress progress("tasks", static_cast<std::int64_t>(state_->tasks().size()),
+                               ctx_.spec.runtime.progress_every, true);
+    auto last_flush = Clock::now();
+    for (;;) {
+      if (!stopping && (ctx_.stop.received_signal() != 0 || (deadline && Clock::now() >= *deadline))) {
+        stopping = true;
+        spdlog::info("sweep: {}; stopping after this chunk",
+                     ctx_.stop.received_signal() != 0 ? "stop signal received" : "time limit reached");
+      }
+      ToWorker order;
+      std::optional<Assignment> next = stopping ? std::nullopt : state_->next();
+      order.done = !next.has_value();
+      if (next) {
+        order.task = next->task;
+        order.chunk = next->chunk;
+      }
+      for (int worker = 1; worker < channel_.size(); ++worker) {
+        channel_.send(worker, SweepChannel::kToWorker, encode(order));
+      }
+      if (order.done) {
+        break;
+      }
+      ChunkResult result = run_one(kernel_, state_->tasks()[order.task], order.chunk);
+      if (state_->complete(order.task, order.chunk.index, result)) {
+        journal_->append(state_->tasks()[order.task].id, order.chunk.index, result);
+      }
+      for (int worker = 1; worker < channel_.size(); ++worker) {
+        if (decode_to_master(channel_.recv(worker, SweepChannel::kToMaster)).stop && !stopping) {
+          stopping = true;
+          spdlog::info("sweep: rank {} received a stop signal; stopping", worker);
+        }
+      }
+      if (Clock::now() - last_flush >= config_.flush_every) {
+        snapshot();
+        journal_->clear();
+        last_flush = Clock::now();
+      }
+      progress.update(static_cast<std::int64_t>(state_->finished_tasks()));
+    }
+    snapshot();
+    journal_->clear();
+    progress.finish(static_cast<std::int64_t>(state_->finished_tasks()));
+    *stopped = stopping && !state_->all_finished();
+    return state_->records();
+  }
+
   std::vector<TaskRecord> run(bool* stopped) {
     const int workers = channel_.size();
     int may_send = workers - 1;  // remote workers that will send before they hear from us
@@ -389,6 +440,22 @@ void remote_worker(SweepKernel& kernel, const std::vector<Task>& tasks, SweepCha
   }
 }
 
+// A collective kernel's ranks other than 0: run what rank 0 runs.
+void collective_worker(SweepKernel& kernel, const std::vector<Task>& tasks, SweepChannel& channel,
+                       const runtime::JobContext& ctx) {
+  for (;;) {
+    const ToWorker m = decode_to_worker(channel.recv(0, SweepChannel::kToWorker));
+    if (m.done) {
+      return;
+    }
+    TESSERA_CHECK(m.task < tasks.size(), "task {} of {}", m.task, tasks.size());
+    (void)run_one(kernel, tasks[m.task], m.chunk);
+    ToMaster up;
+    up.stop = ctx.stop.received_signal() != 0;
+    channel.send(0, SweepChannel::kToMaster, encode(up));
+  }
+}
+
 }  // namespace
 
 SweepEngine::SweepEngine(const SweepConfig& config, SweepKernel& kernel, runtime::JobContext& context)
@@ -421,9 +488,12 @@ std::vector<TaskRecord> SweepEngine::run() {
   std::vector<TaskRecord> records;
   bool stopped = false;
   if (channel.rank() == 0) {
-    spdlog::info("sweep: {} tasks over {} rank{}", tasks_.size(), channel.size(), channel.size() == 1 ? "" : "s");
+    spdlog::info("sweep: {} tasks over {} rank{}{}", tasks_.size(), channel.size(), channel.size() == 1 ? "" : "s",
+                 kernel_.collective() ? ", each task on all of them" : "");
     Dispatcher dispatcher(config_, kernel_, context_, tasks_, channel);
-    records = dispatcher.run(&stopped);
+    records = kernel_.collective() ? dispatcher.run_collective(&stopped) : dispatcher.run(&stopped);
+  } else if (kernel_.collective()) {
+    collective_worker(kernel_, tasks_, channel, context_);
   } else {
     remote_worker(kernel_, tasks_, channel, context_);
   }

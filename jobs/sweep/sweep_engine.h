@@ -36,6 +36,11 @@
 //    shots/s, errors, ETA. Metrics: sweep/shots, sweep/errors,
 //    sweep/tasks_finished at every snapshot.
 //
+//  - Collective kernels (SweepKernel::collective(), e.g. photons with one
+//    state vector over all ranks): every chunk runs on all ranks together,
+//    one after another, on each rank's main thread; resume and stop work
+//    the same way.
+//
 // Collective: every rank constructs the engine and calls run() once.
 
 #include <cstdint>

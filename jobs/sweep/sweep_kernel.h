@@ -80,6 +80,12 @@ class SweepKernel {
     return configured;
   }
   virtual ChunkResult run_chunk(const Task& task, const Chunk& chunk) = 0;
+  // True when a chunk is collective over every rank (photons: one state
+  // vector spread over all ranks). The engine then runs each chunk on all
+  // ranks at once, one chunk after another, from each rank's main thread,
+  // and run_chunk may communicate on the kernel's own communicator (never
+  // MPI_COMM_WORLD or the Coordinator). Every rank must return the same result.
+  virtual bool collective() const { return false; }
 };
 
 }  // namespace tessera::jobs::sweep

@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <map>
+#include <set>
+#include <thread>
 
 #include "jobs/quantum/rng.h"
 #include "jobs/sweep/results_file.h"
@@ -22,7 +24,12 @@ namespace {
 // task's array is (shots, errors) too.
 class CoinKernel final : public SweepKernel {
  public:
-  explicit CoinKernel(int crash_after = -1) : crash_after_(crash_after) {}
+  explicit CoinKernel(int crash_after = -1, bool collective = false)
+      : crash_after_(crash_after), collective_(collective) {}
+
+  bool collective() const override { return collective_; }
+  // Threads run_chunk was called from.
+  std::set<std::thread::id> threads() const { return threads_; }
 
   TaskDescription describe(const nlohmann::json& point) const override {
     if (!point.contains("rate")) {
@@ -31,6 +38,7 @@ class CoinKernel final : public SweepKernel {
     return {point, "coin", point};
   }
   ChunkResult run_chunk(const Task& task, const Chunk& chunk) override {
+    threads_.insert(std::this_thread::get_id());  // one call at a time
     if (crash_after_ >= 0 && calls_++ >= crash_after_) {
       throw InternalError("simulated crash");
     }
@@ -47,7 +55,9 @@ class CoinKernel final : public SweepKernel {
 
  private:
   int crash_after_;
+  bool collective_;
   std::atomic<int> calls_{0};
+  std::set<std::thread::id> threads_;
 };
 
 // Everything a job gets from the launcher, for a one-process run in `dir`.
@@ -167,6 +177,27 @@ TEST(SweepEngine, AChangedGridAddsOnlyTheNewTasks) {
   EXPECT_EQ(second[2].id, first[0].id);
   EXPECT_EQ(second[2].total, first[0].total);
   EXPECT_TRUE(second[1].finished);
+}
+
+TEST(SweepEngine, CollectiveKernelsRunOnTheMainThreadAndResumeLikeTheOthers) {
+  testing::TempDir plain_dir;
+  testing::TempDir collective_dir;
+  const SweepConfig c = config(kGrid, /*flush_seconds=*/3600);
+  std::vector<TaskRecord> plain;
+  {
+    Harness h(plain_dir.path());
+    CoinKernel kernel;
+    plain = SweepEngine(c, kernel, h.context).run();
+  }
+  {
+    Harness h(collective_dir.path());
+    CoinKernel crashing(/*crash_after=*/5, /*collective=*/true);
+    EXPECT_THROW(SweepEngine(c, crashing, h.context).run(), InternalError);
+  }
+  Harness h(collective_dir.path());
+  CoinKernel kernel(-1, /*collective=*/true);
+  EXPECT_EQ(counts(SweepEngine(c, kernel, h.context).run()), counts(plain));
+  EXPECT_EQ(kernel.threads(), std::set<std::thread::id>{std::this_thread::get_id()});
 }
 
 TEST(SweepEngine, BadPointsAndDuplicateTasksAreConfigErrors) {
