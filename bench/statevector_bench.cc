@@ -7,6 +7,7 @@
 //   fusion    seconds per brick-wall ring cycle for each fusion size;
 //   subspace  20 cycles of the ring with 5 photons: photon-number subspace
 //             against the full state vector.
+//   sweep     a photons sweep by `mpirun -np r tessera run`, r = 1, 2, 4.
 //   distributed  one ring state over the ranks of this launch against
 //             rank 0 alone (mpirun -np 2 tessera bench statevector --sections distributed).
 //
@@ -45,7 +46,8 @@ struct Options {
   int threads = 2;
   int cycles = 20;
   int photons = 5;
-  std::vector<std::string> sections = {"gate", "fusion", "subspace"};
+  std::vector<std::string> sections = {"gate", "fusion", "subspace", "sweep"};
+  int max_ranks = 4;
 };
 
 // Minimum and median of timings (seconds).
@@ -240,8 +242,9 @@ int run(BenchArgs& args) {
   app.add_option("--threads", o.threads, "threads for the threaded gate row")->check(CLI::Range(1, 256));
   app.add_option("--cycles", o.cycles, "ring cycles")->check(CLI::Range(1, 1000));
   app.add_option("--photons", o.photons, "photons in the subspace comparison")->check(CLI::Range(1, 12));
-  app.add_option("--sections", o.sections, "gate,fusion,subspace (default) and distributed (under mpirun)")
+  app.add_option("--sections", o.sections, "gate,fusion,subspace,sweep (default) and distributed (under mpirun)")
       ->delimiter(',');
+  app.add_option("--max-ranks", o.max_ranks, "largest rank count of the sweep section")->check(CLI::Range(1, 64));
   std::vector<std::string> argv(args.args.rbegin(), args.args.rend());  // CLI11 wants them reversed
   try {
     app.parse(argv);
@@ -257,6 +260,12 @@ int run(BenchArgs& args) {
   }
   if (wants("subspace")) {
     section_subspace(o);
+  }
+  if (wants("sweep")) {
+    const int rc = statevector_sweep_section(o.max_ranks);
+    if (rc != 0) {
+      return rc;
+    }
   }
   if (wants("distributed")) {
     return statevector_distributed_section(args, o.qubits, o.cycles, o.repeats);

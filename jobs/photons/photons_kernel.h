@@ -52,6 +52,8 @@ class PhotonsKernel final : public sweep::SweepKernel {
   // One chunk of one shot for every task.
   sweep::TaskLimits limits(const sweep::TaskDescription& task, const sweep::TaskLimits& configured) const override;
   sweep::ChunkResult run_chunk(const sweep::Task& task, const sweep::Chunk& chunk) override;
+  // The distributed simulator spreads every task over all ranks.
+  bool collective() const override { return options_.simulator == Simulator::kDistributed; }
 
   PhotonPoint point(const nlohmann::json& params) const;
   const PhotonGeometry& geometry(const std::string& name) const;
