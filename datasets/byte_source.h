@@ -36,7 +36,7 @@ struct SourceOptions {
                                      // progress for this long fails (and is retried)
   int retries = 5;                   // HTTP reconnections after a connection error
   config::Seconds backoff{0.5};      // first retry delay; doubles per retry (max 30 s)
-  std::uint64_t buffer_bytes = 1 << 20;  // read buffer of the tar reader per open shard
+  std::uint64_t buffer_bytes = 256 << 10;  // read buffer of the tar reader per open shard
 
   void fields(config::Fields& f);
 };

@@ -70,7 +70,7 @@ class ShardReader {
               std::uint32_t shard,
               ShardReaderOptions options,
               ShardPosition start = {},
-              std::size_t buffer_bytes = 1 << 20);
+              std::size_t buffer_bytes = 256 << 10);
 
   // Reads the next sample into `sample` (replacing its contents). With
   // `with_data` false, member data is skipped (seeked over for files) and the

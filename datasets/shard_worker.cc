@@ -1,6 +1,9 @@
 #include "datasets/open_shard.h"
 #include "datasets/shard_worker.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -60,9 +63,7 @@ ShardWorker::~ShardWorker() {
 WorkerItem& ShardWorker::front() {
   if (local_.empty()) {
     std::unique_lock lock(mutex_);
-    consumer_waiting_ = true;
     changed_.wait(lock, [this] { return !queue_.empty(); });
-    consumer_waiting_ = false;
     std::swap(local_, queue_);
     queue_bytes_ = 0;
     lock.unlock();
@@ -97,15 +98,23 @@ void ShardWorker::flush_chunk() {
 }
 
 void ShardWorker::push(WorkerItem item, bool flush) {
+  if (chunk_.empty()) {
+    chunk_started_ = std::chrono::steady_clock::now();
+  }
   const std::size_t bytes = item.sample.bytes();
   chunk_.push_back(std::move(item));
   chunk_bytes_ += bytes;
-  const DataConfig& config = *shared_.config;
-  const std::size_t chunk_items = std::min<std::size_t>(32, static_cast<std::size_t>(config.prefetch + 1) / 2);
   if (stop_.load(std::memory_order_relaxed)) {
     throw Stopped{};
   }
-  if (flush || consumer_waiting_.load(std::memory_order_relaxed) || chunk_.size() >= chunk_items || chunk_bytes_ >= config.prefetch_bytes / 4) {
+  // Items go to the consumer in chunks (one lock and one wake-up per chunk,
+  // not per sample); a chunk is sent when full, large, or 20 ms old, so slow
+  // sources still deliver promptly.
+  const DataConfig& config = *shared_.config;
+  const std::size_t chunk_items = std::clamp<std::size_t>(static_cast<std::size_t>(config.prefetch) / 4, 1, 64);
+  const std::uint64_t chunk_bytes = std::min<std::uint64_t>(config.prefetch_bytes / 4, 1 << 20);
+  if (flush || chunk_.size() >= chunk_items || chunk_bytes_ >= chunk_bytes ||
+      std::chrono::steady_clock::now() - chunk_started_ > std::chrono::milliseconds(20)) {
     flush_chunk();
   }
 }

@@ -12,6 +12,7 @@
 // the consumer advances.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -82,11 +83,11 @@ class ShardWorker {
   std::condition_variable changed_;
   std::deque<WorkerItem> queue_;       // shared with the consumer
   std::uint64_t queue_bytes_ = 0;
-  std::atomic<bool> stop_ = false;             // written under mutex_
-  std::atomic<bool> consumer_waiting_ = false;  // written under mutex_
+  std::atomic<bool> stop_ = false;  // written under mutex_
 
   std::vector<WorkerItem> chunk_;      // the thread's items not yet queued
   std::uint64_t chunk_bytes_ = 0;
+  std::chrono::steady_clock::time_point chunk_started_;
   std::deque<WorkerItem> local_;       // the consumer's items taken from the queue
 
   std::thread thread_;
