@@ -5,6 +5,7 @@ namespace tessera::bench {
 void register_checkpoint_bench(BenchRegistry& registry);
 void register_comm_bench(BenchRegistry& registry);
 void register_data_bench(BenchRegistry& registry);
+void register_layerwise_bench(BenchRegistry& registry);
 void register_qec_bench(BenchRegistry& registry);
 void register_statevector_bench(BenchRegistry& registry);
 
@@ -12,6 +13,7 @@ void register_benchmarks(BenchRegistry& registry) {
   register_checkpoint_bench(registry);
   register_comm_bench(registry);
   register_data_bench(registry);
+  register_layerwise_bench(registry);
   register_qec_bench(registry);
   register_statevector_bench(registry);
 }

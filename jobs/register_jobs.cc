@@ -1,11 +1,13 @@
 #include "jobs/register_jobs.h"
 
+#include "jobs/layerwise/layerwise_job.h"
 #include "jobs/photons/photons_job.h"
 #include "jobs/qec/qec_job.h"
 
 namespace tessera::jobs {
 
 void register_jobs(runtime::JobRegistry& registry) {
+  layerwise::register_layerwise(registry);
   photons::register_photons(registry);
   qec::register_qec(registry);
 }
