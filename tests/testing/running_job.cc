@@ -16,7 +16,8 @@
 
 namespace tessera::testing {
 
-RunningJob::RunningJob(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+RunningJob::RunningJob(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                       const std::string& cwd) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     throw std::runtime_error("pipe failed");
@@ -29,6 +30,10 @@ RunningJob::RunningJob(const std::vector<std::string>& argv, const std::vector<s
     ::setpgid(0, 0);
     ::dup2(fds[1], STDOUT_FILENO);
     ::dup2(fds[1], STDERR_FILENO);
+    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) {
+      std::fprintf(stderr, "chdir %s: %s\n", cwd.c_str(), std::strerror(errno));
+      ::_exit(127);
+    }
     for (const std::string& entry : env) {
       ::putenv(const_cast<char*>(entry.c_str()));  // NOLINT: the child owns its copy
     }
@@ -126,7 +131,7 @@ CommandResult RunningJob::wait(std::chrono::seconds timeout) {
       ::waitpid(pid_, &status_, 0);
       exited_ = true;
       std::lock_guard lock(mutex_);
-      output_ += "\n[RunningJob: killed after timeout]\n";
+      output_ += "\n[killed after timeout]\n";
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -18,8 +18,10 @@ namespace tessera::testing {
 
 class RunningJob {
  public:
-  // Starts `argv` (no shell) in its own process group, with extra `env`.
-  explicit RunningJob(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
+  // Starts `argv` (no shell) in its own process group, with extra `env`
+  // ("KEY=VALUE"), in `cwd` (empty: the current directory).
+  explicit RunningJob(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
+                      const std::string& cwd = {});
   // Kills mpirun and its ranks (signal_tree) if still running.
   ~RunningJob();
   RunningJob(const RunningJob&) = delete;
