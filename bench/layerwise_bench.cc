@@ -16,14 +16,13 @@
 //   tessera bench layerwise [--qubits 9] [--layers 5,11,21] [--inputs 20]
 //                           [--shots 10] [--seconds 0.5] [--repeats 3]
 
-#include <time.h>
-
 #include <algorithm>
 #include <cmath>
 #include <random>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <time.h>
 
 #include "bench/bench_registry.h"
 #include "jobs/layerwise/qnn_model.h"
@@ -92,8 +91,10 @@ Options parse(const std::vector<std::string>& args) {
       throw ConfigError(fmt::format("bench layerwise: unknown option '{}' (see --help)", a));
     }
   }
-  if (o.qubits < 2 || o.qubits > 20 || o.inputs < 1 || o.shots < 1 || o.repeats < 1 || o.layers.empty()) {
-    throw ConfigError("bench layerwise: needs 2 <= qubits <= 20, inputs, shots, repeats >= 1 and some layers");
+  if (o.qubits < 2 || o.qubits > 20 || o.inputs < 1 || o.shots < 1 || o.repeats < 1 ||
+      o.layers.empty()) {
+    throw ConfigError(
+        "bench layerwise: needs 2 <= qubits <= 20, inputs, shots, repeats >= 1 and some layers");
   }
   return o;
 }
@@ -119,17 +120,41 @@ double time_call(const Options& o, F&& f) {
 
 int run_layerwise_bench(BenchArgs& args) {
   const Options o = parse(args.args);
-  fmt::print("# tessera bench layerwise: one parameter-shift gradient of the layerwise QNN ({} qubits, random\n",
-             o.qubits);
-  fmt::print("#   Rx/Ry/Rz + CZ ladder layers), {} binary inputs, every parameter trained; complex64, one core.\n",
-             o.inputs);
-  fmt::print("# ms: median CPU milliseconds per gradient over {} runs of >= {} s.\n", o.repeats, o.seconds);
-  fmt::print("#   shift: tessera (adjoint + one suffix per parameter); resim: two whole shifted circuits per\n");
-  fmt::print("#   parameter (baseline, same simulator); ratio = resim / shift; adjoint: exact gradient.\n");
-  fmt::print("#   sim exec/s: circuit executions per CPU-second as tessera simulates them (1 + 2 per parameter\n");
-  fmt::print("#   per input); hw exec/s: the paper's hardware model, 10 kHz / {} shots.\n", o.shots);
-  fmt::print("{:>6} {:>6} | {:>9} {:>9} {:>7} | {:>9} | {:>11} {:>9} | {:>9} {:>6}\n", "layers", "params", "shift ms",
-             "resim ms", "ratio", "adjoint", "sim exec/s", "hw exec/s", "max diff", "wrong");
+  fmt::print(
+      "# tessera bench layerwise: one parameter-shift gradient of the layerwise QNN ({} qubits, "
+      "random\n",
+      o.qubits);
+  fmt::print(
+      "#   Rx/Ry/Rz + CZ ladder layers), {} binary inputs, every parameter trained; complex64, one "
+      "core.\n",
+      o.inputs);
+  fmt::print(
+      "# ms: median CPU milliseconds per gradient over {} runs of >= {} s.\n",
+      o.repeats,
+      o.seconds);
+  fmt::print(
+      "#   shift: tessera (adjoint + one suffix per parameter); resim: two whole shifted circuits "
+      "per\n");
+  fmt::print(
+      "#   parameter (baseline, same simulator); ratio = resim / shift; adjoint: exact "
+      "gradient.\n");
+  fmt::print(
+      "#   sim exec/s: circuit executions per CPU-second as tessera simulates them (1 + 2 per "
+      "parameter\n");
+  fmt::print(
+      "#   per input); hw exec/s: the paper's hardware model, 10 kHz / {} shots.\n", o.shots);
+  fmt::print(
+      "{:>6} {:>6} | {:>9} {:>9} {:>7} | {:>9} | {:>11} {:>9} | {:>9} {:>6}\n",
+      "layers",
+      "params",
+      "shift ms",
+      "resim ms",
+      "ratio",
+      "adjoint",
+      "sim exec/s",
+      "hw exec/s",
+      "max diff",
+      "wrong");
   std::mt19937_64 rng(7);
   std::bernoulli_distribution bit(0.5);
   std::vector<quantum::ProductState> inputs(static_cast<std::size_t>(o.inputs));
@@ -148,19 +173,32 @@ int run_layerwise_bench(BenchArgs& args) {
     }
     const int readout = model.readout();
     quantum::ShiftedExpectations fast, slow;
-    const double shift = time_call(o, [&] { fast = quantum::shifted_expectations<float>(circuit, theta, inputs, readout); });
-    const double resim = time_call(
-        o, [&] { slow = quantum::shifted_expectations_by_resimulation<float>(circuit, theta, inputs, readout); });
-    const double adjoint =
-        time_call(o, [&] { (void)quantum::adjoint_gradients<float>(circuit, theta, inputs, readout); });
+    const double shift = time_call(
+        o, [&] { fast = quantum::shifted_expectations<float>(circuit, theta, inputs, readout); });
+    const double resim = time_call(o, [&] {
+      slow = quantum::shifted_expectations_by_resimulation<float>(circuit, theta, inputs, readout);
+    });
+    const double adjoint = time_call(
+        o, [&] { (void)quantum::adjoint_gradients<float>(circuit, theta, inputs, readout); });
     double diff = 0;
     for (std::size_t i = 0; i < fast.plus.size(); ++i) {
-      diff = std::max({diff, std::abs(fast.plus[i] - slow.plus[i]), std::abs(fast.minus[i] - slow.minus[i])});
+      diff = std::max(
+          {diff, std::abs(fast.plus[i] - slow.plus[i]), std::abs(fast.minus[i] - slow.minus[i])});
     }
-    const double executions = static_cast<double>(o.inputs) * (1.0 + 2.0 * circuit.num_parameters());
-    fmt::print("{:>6} {:>6} | {:9.3f} {:9.3f} {:7.2f} | {:9.3f} | {:11.4g} {:9.4g} | {:9.2e} {:>6}\n", layers,
-               circuit.num_parameters(), shift * 1e3, resim * 1e3, resim / shift, adjoint * 1e3, executions / shift,
-               10000.0 / o.shots, diff, diff > 1e-4 ? "WRONG" : "0");
+    const double executions =
+        static_cast<double>(o.inputs) * (1.0 + 2.0 * circuit.num_parameters());
+    fmt::print(
+        "{:>6} {:>6} | {:9.3f} {:9.3f} {:7.2f} | {:9.3f} | {:11.4g} {:9.4g} | {:9.2e} {:>6}\n",
+        layers,
+        circuit.num_parameters(),
+        shift * 1e3,
+        resim * 1e3,
+        resim / shift,
+        adjoint * 1e3,
+        executions / shift,
+        10000.0 / o.shots,
+        diff,
+        diff > 1e-4 ? "WRONG" : "0");
     std::fflush(stdout);
   }
   return 0;
@@ -169,9 +207,11 @@ int run_layerwise_bench(BenchArgs& args) {
 }  // namespace
 
 void register_layerwise_bench(BenchRegistry& registry) {
-  registry.add({"layerwise",
-                "QNN parameter-shift gradient: adjoint + suffix evaluation vs resimulating every shifted circuit",
-                run_layerwise_bench});
+  registry.add(
+      {"layerwise",
+       "QNN parameter-shift gradient: adjoint + suffix evaluation vs resimulating every shifted "
+       "circuit",
+       run_layerwise_bench});
 }
 
 }  // namespace tessera::bench

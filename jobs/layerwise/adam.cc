@@ -6,13 +6,19 @@
 
 namespace tessera::jobs::layerwise {
 
-Adam::Adam(std::size_t size, AdamOptions options) : options_(options), m_(size, 0.0), v_(size, 0.0) {}
+Adam::Adam(std::size_t size, AdamOptions options)
+    : options_(options), m_(size, 0.0), v_(size, 0.0) {}
 
-void Adam::step(std::span<double> parameters, std::span<const double> gradient, std::span<const char> mask) {
-  TESSERA_CHECK(parameters.size() == m_.size() && gradient.size() == m_.size() &&
-                    (mask.empty() || mask.size() == m_.size()),
-                "Adam over {} parameters got {} parameters, {} gradients, {} mask flags", m_.size(), parameters.size(),
-                gradient.size(), mask.size());
+void Adam::step(
+    std::span<double> parameters, std::span<const double> gradient, std::span<const char> mask) {
+  TESSERA_CHECK(
+      parameters.size() == m_.size() && gradient.size() == m_.size() &&
+          (mask.empty() || mask.size() == m_.size()),
+      "Adam over {} parameters got {} parameters, {} gradients, {} mask flags",
+      m_.size(),
+      parameters.size(),
+      gradient.size(),
+      mask.size());
   ++steps_;
   const double b1 = options_.beta1, b2 = options_.beta2;
   const double c1 = 1 - std::pow(b1, static_cast<double>(steps_));

@@ -24,7 +24,10 @@ class Adam {
   Adam(std::size_t size, AdamOptions options);
 
   // One step on every parameter i with mask[i] != 0 (an empty mask: all).
-  void step(std::span<double> parameters, std::span<const double> gradient, std::span<const char> mask = {});
+  void step(
+      std::span<double> parameters,
+      std::span<const double> gradient,
+      std::span<const char> mask = {});
   // Zero moments and step count (a fresh optimizer over the same parameters).
   void reset();
 

@@ -1,11 +1,10 @@
 #include "jobs/layerwise/image_pair.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <zlib.h>
 
 #include "jobs/quantum/rng.h"
 #include "runtime/error.h"
@@ -16,7 +15,8 @@ namespace {
 std::vector<unsigned char> read_gz(const std::filesystem::path& path) {
   gzFile f = gzopen(path.c_str(), "rb");
   if (f == nullptr) {
-    throw IoError(fmt::format("cannot open {} (install dataset-fashion-mnist, or set data.source)", path.string()));
+    throw IoError(fmt::format(
+        "cannot open {} (install dataset-fashion-mnist, or set data.source)", path.string()));
   }
   std::vector<unsigned char> out;
   std::vector<unsigned char> buffer(1 << 16);
@@ -34,7 +34,8 @@ std::vector<unsigned char> read_gz(const std::filesystem::path& path) {
 }
 
 std::uint32_t be32(const unsigned char* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         p[3];
 }
 
 struct Idx {
@@ -56,24 +57,26 @@ Idx read_idx(const std::filesystem::path& dir, const char* prefix) {
   idx.labels = read_gz(labels_path);
   if (idx.images.size() < 16 || be32(idx.images.data()) != 0x803 || idx.labels.size() < 8 ||
       be32(idx.labels.data()) != 0x801) {
-    throw IoError(fmt::format("{} / {}: not IDX image and label files", images_path.string(), labels_path.string()));
+    throw IoError(fmt::format(
+        "{} / {}: not IDX image and label files", images_path.string(), labels_path.string()));
   }
   idx.count = be32(idx.images.data() + 4);
   idx.rows = static_cast<int>(be32(idx.images.data() + 8));
   idx.cols = static_cast<int>(be32(idx.images.data() + 12));
-  const std::size_t pixels = static_cast<std::size_t>(idx.rows) * static_cast<std::size_t>(idx.cols);
+  const std::size_t pixels =
+      static_cast<std::size_t>(idx.rows) * static_cast<std::size_t>(idx.cols);
   if (be32(idx.labels.data() + 4) != idx.count || idx.images.size() != 16 + pixels * idx.count ||
       idx.labels.size() != 8 + std::size_t{idx.count}) {
-    throw IoError(fmt::format("{} / {}: sizes do not match their headers", images_path.string(),
-                              labels_path.string()));
+    throw IoError(fmt::format(
+        "{} / {}: sizes do not match their headers", images_path.string(), labels_path.string()));
   }
   return idx;
 }
 
 // `count` examples, half of each class, alternating labels, drawn in an order
 // shuffled by `seed`.
-std::vector<Example> select(const Idx& idx, const DataConfig& config, int count, std::uint64_t seed,
-                            const char* split) {
+std::vector<Example> select(
+    const Idx& idx, const DataConfig& config, int count, std::uint64_t seed, const char* split) {
   std::vector<std::vector<std::uint32_t>> by_class(2);
   for (std::uint32_t i = 0; i < idx.count; ++i) {
     for (int c = 0; c < 2; ++c) {
@@ -88,17 +91,25 @@ std::vector<Example> select(const Idx& idx, const DataConfig& config, int count,
       std::swap(list[i - 1], list[rng.below(i)]);
     }
     if (static_cast<int>(list.size()) < count / 2) {
-      throw ConfigError(fmt::format("data: the {} split has {} images of a class, fewer than the {} asked for", split,
-                                    list.size(), count / 2));
+      throw ConfigError(fmt::format(
+          "data: the {} split has {} images of a class, fewer than the {} asked for",
+          split,
+          list.size(),
+          count / 2));
     }
   }
   std::vector<Example> out;
   for (int i = 0; i < count / 2; ++i) {
     for (int c = 0; c < 2; ++c) {
-      const std::uint32_t index = by_class[static_cast<std::size_t>(c)][static_cast<std::size_t>(i)];
-      out.push_back({downsample({idx.image(index), static_cast<std::size_t>(idx.rows * idx.cols)}, idx.rows, idx.cols,
-                                config.size),
-                     c == 0 ? 1 : -1});
+      const std::uint32_t index =
+          by_class[static_cast<std::size_t>(c)][static_cast<std::size_t>(i)];
+      out.push_back(
+          {downsample(
+               {idx.image(index), static_cast<std::size_t>(idx.rows * idx.cols)},
+               idx.rows,
+               idx.cols,
+               config.size),
+           c == 0 ? 1 : -1});
     }
   }
   return out;
@@ -107,11 +118,18 @@ std::vector<Example> select(const Idx& idx, const DataConfig& config, int count,
 }  // namespace
 
 std::vector<double> downsample(std::span<const unsigned char> image, int rows, int cols, int size) {
-  TESSERA_CHECK(static_cast<int>(image.size()) == rows * cols && size >= 1, "a {}x{} image of {} bytes to {}x{}",
-                rows, cols, image.size(), size, size);
+  TESSERA_CHECK(
+      static_cast<int>(image.size()) == rows * cols && size >= 1,
+      "a {}x{} image of {} bytes to {}x{}",
+      rows,
+      cols,
+      image.size(),
+      size,
+      size);
   // weights[i][r]: the share of input row r inside output row i (likewise columns).
   auto weights = [size](int n) {
-    std::vector<std::vector<double>> w(static_cast<std::size_t>(size), std::vector<double>(static_cast<std::size_t>(n)));
+    std::vector<std::vector<double>> w(
+        static_cast<std::size_t>(size), std::vector<double>(static_cast<std::size_t>(n)));
     for (int i = 0; i < size; ++i) {
       const double lo = static_cast<double>(i) * n / size;
       const double hi = static_cast<double>(i + 1) * n / size;
@@ -148,8 +166,10 @@ ImagePair load_image_pair(const DataConfig& config) {
   TESSERA_CHECK(config.classes.size() == 2, "data.classes has {} entries", config.classes.size());
   ImagePair out;
   out.size = config.size;
-  out.train = select(read_idx(config.source, "train"), config, config.train_examples, config.seed, "train");
-  out.test = select(read_idx(config.source, "t10k"), config, config.test_examples, config.seed + 1, "t10k");
+  out.train =
+      select(read_idx(config.source, "train"), config, config.train_examples, config.seed, "train");
+  out.test = select(
+      read_idx(config.source, "t10k"), config, config.test_examples, config.seed + 1, "t10k");
   return out;
 }
 

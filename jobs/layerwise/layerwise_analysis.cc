@@ -19,7 +19,9 @@ std::vector<double> values_of(const sweep::TaskRecord& r, const char* name) {
   return it == r.total.arrays.end() ? std::vector<double>{} : it->second.values;
 }
 
-std::string lr_text(double lr) { return fmt::format("{:g}", lr); }
+std::string lr_text(double lr) {
+  return fmt::format("{:g}", lr);
+}
 
 }  // namespace
 
@@ -43,8 +45,8 @@ std::vector<RunResult> read_runs(const std::vector<sweep::TaskRecord>& records) 
   return out;
 }
 
-std::vector<ConfigSummary> summarize(const std::vector<RunResult>& runs, double success_threshold,
-                                     double sampling_rate_hz) {
+std::vector<ConfigSummary> summarize(
+    const std::vector<RunResult>& runs, double success_threshold, double sampling_rate_hz) {
   // Key: shots, lr, strategy order (ll first).
   std::map<std::tuple<std::int64_t, double, int>, std::vector<const RunResult*>> groups;
   for (const RunResult& r : runs) {
@@ -65,7 +67,8 @@ std::vector<ConfigSummary> summarize(const std::vector<RunResult>& runs, double 
     for (const RunResult* r : members) {
       const double final_error = r->test_error.back();
       s.mean_error_all += final_error / s.runs;
-      s.mean_error_exact_all += (r->test_error_exact.empty() ? 0.0 : r->test_error_exact.back()) / s.runs;
+      s.mean_error_exact_all +=
+          (r->test_error_exact.empty() ? 0.0 : r->test_error_exact.back()) / s.runs;
       const double executions = r->executions.empty() ? 0.0 : r->executions.back();
       s.mean_executions += executions / s.runs;
       s.mean_wall_clock_s += executions * seconds_per_execution / s.runs;
@@ -75,7 +78,8 @@ std::vector<ConfigSummary> summarize(const std::vector<RunResult>& runs, double 
       }
       longest = std::max(longest, r->test_error.size());
     }
-    s.mean_error_successes = s.successes > 0 ? success_sum / s.successes : std::numeric_limits<double>::quiet_NaN();
+    s.mean_error_successes =
+        s.successes > 0 ? success_sum / s.successes : std::numeric_limits<double>::quiet_NaN();
     for (std::size_t i = 0; i < longest; ++i) {
       double error = 0, wall = 0;
       int n = 0;
@@ -96,20 +100,41 @@ std::vector<ConfigSummary> summarize(const std::vector<RunResult>& runs, double 
   return out;
 }
 
-std::string summary_table(const std::vector<ConfigSummary>& summaries, double success_threshold,
-                          double sampling_rate_hz) {
+std::string summary_table(
+    const std::vector<ConfigSummary>& summaries,
+    double success_threshold,
+    double sampling_rate_hz) {
   std::string out = fmt::format(
-      "success: final test error < {:g}; wall-clock = circuit executions x shots / {:g} Hz (training only)\n",
-      success_threshold, sampling_rate_hz);
-  out += fmt::format("{:<8} {:>6} {:>5} {:>5} {:>9} {:>14} {:>12} {:>12} {:>14} {:>12}\n", "strategy", "lr",
-                     "shots", "runs", "successes", "err(success)", "err(all)", "exact(all)", "wall-clock s",
-                     "executions");
+      "success: final test error < {:g}; wall-clock = circuit executions x shots / {:g} Hz "
+      "(training only)\n",
+      success_threshold,
+      sampling_rate_hz);
+  out += fmt::format(
+      "{:<8} {:>6} {:>5} {:>5} {:>9} {:>14} {:>12} {:>12} {:>14} {:>12}\n",
+      "strategy",
+      "lr",
+      "shots",
+      "runs",
+      "successes",
+      "err(success)",
+      "err(all)",
+      "exact(all)",
+      "wall-clock s",
+      "executions");
   for (const ConfigSummary& s : summaries) {
-    out += fmt::format("{:<8} {:>6} {:>5} {:>5} {:>9} {:>14} {:>12.4f} {:>12.4f} {:>14.1f} {:>12.4g}\n",
-                       s.strategy, lr_text(s.lr), s.shots, s.runs, s.successes,
-                       std::isnan(s.mean_error_successes) ? std::string("-")
-                                                          : fmt::format("{:.4f}", s.mean_error_successes),
-                       s.mean_error_all, s.mean_error_exact_all, s.mean_wall_clock_s, s.mean_executions);
+    out += fmt::format(
+        "{:<8} {:>6} {:>5} {:>5} {:>9} {:>14} {:>12.4f} {:>12.4f} {:>14.1f} {:>12.4g}\n",
+        s.strategy,
+        lr_text(s.lr),
+        s.shots,
+        s.runs,
+        s.successes,
+        std::isnan(s.mean_error_successes) ? std::string("-")
+                                           : fmt::format("{:.4f}", s.mean_error_successes),
+        s.mean_error_all,
+        s.mean_error_exact_all,
+        s.mean_wall_clock_s,
+        s.mean_executions);
   }
   // LL against CDL at each (shots, lr).
   std::string diff;
@@ -120,13 +145,22 @@ std::string summary_table(const std::vector<ConfigSummary>& summaries, double su
     for (const ConfigSummary& cdl : summaries) {
       if (cdl.strategy == "cdl" && cdl.lr == ll.lr && cdl.shots == ll.shots) {
         diff += fmt::format(
-            "  lr {:<6} shots {:<4}: successes LL {}/{} vs CDL {}/{} ({:+d}); mean final error of successes LL {} vs "
+            "  lr {:<6} shots {:<4}: successes LL {}/{} vs CDL {}/{} ({:+d}); mean final error of "
+            "successes LL {} vs "
             "CDL {}; of all runs LL {:.4f} vs CDL {:.4f}\n",
-            lr_text(ll.lr), ll.shots, ll.successes, ll.runs, cdl.successes, cdl.runs, ll.successes - cdl.successes,
-            std::isnan(ll.mean_error_successes) ? std::string("-") : fmt::format("{:.4f}", ll.mean_error_successes),
+            lr_text(ll.lr),
+            ll.shots,
+            ll.successes,
+            ll.runs,
+            cdl.successes,
+            cdl.runs,
+            ll.successes - cdl.successes,
+            std::isnan(ll.mean_error_successes) ? std::string("-")
+                                                : fmt::format("{:.4f}", ll.mean_error_successes),
             std::isnan(cdl.mean_error_successes) ? std::string("-")
                                                  : fmt::format("{:.4f}", cdl.mean_error_successes),
-            ll.mean_error_all, cdl.mean_error_all);
+            ll.mean_error_all,
+            cdl.mean_error_all);
       }
     }
   }
@@ -136,7 +170,8 @@ std::string summary_table(const std::vector<ConfigSummary>& summaries, double su
   return out;
 }
 
-void plot_test_error_vs_wallclock(const std::vector<ConfigSummary>& summaries, const std::filesystem::path& output) {
+void plot_test_error_vs_wallclock(
+    const std::vector<ConfigSummary>& summaries, const std::filesystem::path& output) {
   runtime::Gnuplot plot;
   std::string lines;
   // One colour per learning rate; LL solid, CDL dashed.
@@ -156,23 +191,36 @@ void plot_test_error_vs_wallclock(const std::vector<ConfigSummary>& summaries, c
     const std::string name = fmt::format("c{}", i);
     plot.add_data(name, rows);
     const std::size_t color =
-        static_cast<std::size_t>(std::find(rates.begin(), rates.end(), s.lr) - rates.begin()) % std::size(kColors);
-    lines += fmt::format("{}${} using 1:2 with lines lw 2 dt {} lc rgb '{}' title '{} lr={} ({} shots): {}/{} runs succeed'",
-                         lines.empty() ? "" : ", \\\n  ", name, s.strategy == "ll" ? 1 : 2, kColors[color],
-                         s.strategy == "ll" ? "LL" : "CDL", lr_text(s.lr), s.shots, s.successes, s.runs);
+        static_cast<std::size_t>(std::find(rates.begin(), rates.end(), s.lr) - rates.begin()) %
+        std::size(kColors);
+    lines += fmt::format(
+        "{}${} using 1:2 with lines lw 2 dt {} lc rgb '{}' title '{} lr={} ({} shots): {}/{} runs "
+        "succeed'",
+        lines.empty() ? "" : ", \\\n  ",
+        name,
+        s.strategy == "ll" ? 1 : 2,
+        kColors[color],
+        s.strategy == "ll" ? "LL" : "CDL",
+        lr_text(s.lr),
+        s.shots,
+        s.successes,
+        s.runs);
   }
   if (lines.empty()) {
     throw IoError("no finished runs to plot");
   }
-  plot.render(output,
-              "set xlabel 'estimated wall-clock on hardware (s): executions x shots / sampling rate'\n"
-              "set ylabel 'mean test error'\n"
-              "set title 'Layerwise learning (LL, solid) vs complete-depth learning (CDL, dashed)'\n"
-              "set key outside right top vertical font ',9'\n"
-              "set grid\n"
-              "set yrange [0:0.7]\n"
-              "plot " + lines + "\n",
-              1200, 600);
+  plot.render(
+      output,
+      "set xlabel 'estimated wall-clock on hardware (s): executions x shots / sampling rate'\n"
+      "set ylabel 'mean test error'\n"
+      "set title 'Layerwise learning (LL, solid) vs complete-depth learning (CDL, dashed)'\n"
+      "set key outside right top vertical font ',9'\n"
+      "set grid\n"
+      "set yrange [0:0.7]\n"
+      "plot " +
+          lines + "\n",
+      1200,
+      600);
 }
 
 }  // namespace tessera::jobs::layerwise

@@ -32,19 +32,23 @@ void LayerwiseJobConfig::fields(config::Fields& f) {
 }
 
 void LayerwiseJob::run(runtime::JobContext& context) {
-  LayerwiseKernel kernel(LayerwiseSetup{config_.data, config_.model, config_.train, config_.ll, config_.cdl});
+  LayerwiseKernel kernel(
+      LayerwiseSetup{config_.data, config_.model, config_.train, config_.ll, config_.cdl});
   sweep::SweepEngine engine(config_.sweep, kernel, context);
   std::vector<sweep::TaskRecord> records = engine.run();
   if (context.launch.rank != 0 || records.empty()) {
     return;
   }
   records.resize(std::min(records.size(), engine.tasks().size()));  // this grid's tasks
-  const std::vector<ConfigSummary> summaries =
-      summarize(read_runs(records), config_.train.success_threshold, config_.train.sampling_rate_hz);
+  const std::vector<ConfigSummary> summaries = summarize(
+      read_runs(records), config_.train.success_threshold, config_.train.sampling_rate_hz);
   const std::string table =
       summary_table(summaries, config_.train.success_threshold, config_.train.sampling_rate_hz);
   runtime::write_file_atomically(context.run_dir.root() / "analysis.txt", table);
-  spdlog::info("layerwise analysis{}:\n{}", engine.stopped() ? " (so far; the sweep was stopped)" : "", table);
+  spdlog::info(
+      "layerwise analysis{}:\n{}",
+      engine.stopped() ? " (so far; the sweep was stopped)" : "",
+      table);
   if (config_.layerwise.plot && !summaries.empty()) {
     const auto figure = context.run_dir.root() / "test_error_vs_wallclock.png";
     try {
@@ -58,7 +62,8 @@ void LayerwiseJob::run(runtime::JobContext& context) {
 
 void register_layerwise(runtime::JobRegistry& registry) {
   registry.add<LayerwiseJobConfig, LayerwiseJob>(
-      "layerwise", "layerwise learning vs complete-depth learning of quantum neural networks under shot noise");
+      "layerwise",
+      "layerwise learning vs complete-depth learning of quantum neural networks under shot noise");
 }
 
 }  // namespace tessera::jobs::layerwise

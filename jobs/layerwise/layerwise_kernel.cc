@@ -17,7 +17,9 @@ int qubits_of(const LayerwiseSetup& s) {
   return s.data.size * s.data.size + (s.model.readout_qubit == "extra" ? 1 : 0);
 }
 
-int resolved_readout(const LayerwiseSetup& s) { return s.model.readout < 0 ? qubits_of(s) - 1 : s.model.readout; }
+int resolved_readout(const LayerwiseSetup& s) {
+  return s.model.readout < 0 ? qubits_of(s) - 1 : s.model.readout;
+}
 
 nlohmann::json setup_json(const LayerwiseSetup& s, const std::string& strategy) {
   nlohmann::json j = {
@@ -42,14 +44,15 @@ nlohmann::json setup_json(const LayerwiseSetup& s, const std::string& strategy) 
         {"epsilon", s.train.epsilon}}},
   };
   if (strategy == "ll") {
-    j["schedule"] = {{"start_layers", s.ll.start_layers},
-                     {"layers_per_step", s.ll.layers_per_step},
-                     {"max_trained_layers", s.ll.max_trained_layers},
-                     {"epochs_per_step", s.ll.epochs_per_step},
-                     {"partition_fraction", s.ll.partition_fraction},
-                     {"epochs_per_partition", s.ll.epochs_per_partition},
-                     {"max_sweeps", s.ll.max_sweeps},
-                     {"min_improvement", s.ll.min_improvement}};
+    j["schedule"] = {
+        {"start_layers", s.ll.start_layers},
+        {"layers_per_step", s.ll.layers_per_step},
+        {"max_trained_layers", s.ll.max_trained_layers},
+        {"epochs_per_step", s.ll.epochs_per_step},
+        {"partition_fraction", s.ll.partition_fraction},
+        {"epochs_per_partition", s.ll.epochs_per_partition},
+        {"max_sweeps", s.ll.max_sweeps},
+        {"min_improvement", s.ll.min_improvement}};
   } else {
     j["schedule"] = {{"epochs", s.cdl.epochs}};
   }
@@ -74,19 +77,22 @@ sweep::TaskDescription LayerwiseKernel::describe(const nlohmann::json& point) co
   }
   for (const auto& item : point.items()) {
     if (kKeys.count(item.key()) == 0) {
-      throw ConfigError(fmt::format("unknown grid key '{}' (strategy, lr, seed, shots)", item.key()));
+      throw ConfigError(
+          fmt::format("unknown grid key '{}' (strategy, lr, seed, shots)", item.key()));
     }
   }
   std::string strategy = "ll";
   if (point.contains("strategy")) {
-    strategy = point["strategy"].is_string() ? point["strategy"].get<std::string>() : point["strategy"].dump();
+    strategy = point["strategy"].is_string() ? point["strategy"].get<std::string>()
+                                             : point["strategy"].dump();
     if (strategy != "ll" && strategy != "cdl") {
       throw ConfigError(fmt::format("strategy = {} (must be ll or cdl)", strategy));
     }
   }
   double lr = setup_.train.lr;
   if (point.contains("lr")) {
-    if (!point["lr"].is_number() || !std::isfinite(point["lr"].get<double>()) || point["lr"].get<double>() <= 0) {
+    if (!point["lr"].is_number() || !std::isfinite(point["lr"].get<double>()) ||
+        point["lr"].get<double>() <= 0) {
       throw ConfigError(fmt::format("lr = {} (must be a number > 0)", point["lr"].dump()));
     }
     lr = point["lr"].get<double>();
@@ -105,25 +111,36 @@ sweep::TaskDescription LayerwiseKernel::describe(const nlohmann::json& point) co
 
   const int qubits = qubits_of(setup_);
   if (resolved_readout(setup_) >= qubits) {
-    throw ConfigError(fmt::format("model.readout = {} (must be one of the {} qubits: 0..{})", setup_.model.readout,
-                                  qubits, qubits - 1));
+    throw ConfigError(fmt::format(
+        "model.readout = {} (must be one of the {} qubits: 0..{})",
+        setup_.model.readout,
+        qubits,
+        qubits - 1));
   }
   if (strategy == "ll") {
-    (void)layerwise_phase1(setup_.ll, setup_.model.total_layers);  // throws ConfigError for an impossible schedule
+    (void)layerwise_phase1(
+        setup_.ll, setup_.model.total_layers);  // throws ConfigError for an impossible schedule
   }
-  nlohmann::json params = {{"strategy", strategy}, {"lr", lr}, {"seed", seed}, {"shots", shots},
-                           {"setup", setup_json(setup_, strategy)}};
+  nlohmann::json params = {
+      {"strategy", strategy},
+      {"lr", lr},
+      {"seed", seed},
+      {"shots", shots},
+      {"setup", setup_json(setup_, strategy)}};
   return {params, "", params};
 }
 
-sweep::TaskLimits LayerwiseKernel::limits(const sweep::TaskDescription& /*task*/,
-                                          const sweep::TaskLimits& /*configured*/) const {
+sweep::TaskLimits LayerwiseKernel::limits(
+    const sweep::TaskDescription& /*task*/, const sweep::TaskLimits& /*configured*/) const {
   return {1, 0, 1, 1};
 }
 
 RunPoint LayerwiseKernel::point(const nlohmann::json& params) {
-  return {params.at("strategy").get<std::string>(), params.at("lr").get<double>(),
-          params.at("seed").get<std::uint64_t>(), params.at("shots").get<std::int64_t>()};
+  return {
+      params.at("strategy").get<std::string>(),
+      params.at("lr").get<double>(),
+      params.at("seed").get<std::uint64_t>(),
+      params.at("shots").get<std::int64_t>()};
 }
 
 const ImagePair& LayerwiseKernel::data() {
@@ -160,14 +177,20 @@ sweep::ChunkResult LayerwiseKernel::run_chunk(const sweep::Task& task, const swe
   r.counts.shots = 1;
   r.counts.custom["executions"] = trainer.executions();
   r.counts.custom["epochs"] = curve.back().epoch;
-  r.arrays["epoch"] = series(curve, [](const CurvePoint& c) { return static_cast<double>(c.epoch); });
-  r.arrays["phase"] = series(curve, [](const CurvePoint& c) { return static_cast<double>(c.phase); });
-  r.arrays["depth"] = series(curve, [](const CurvePoint& c) { return static_cast<double>(c.depth); });
-  r.arrays["trained_parameters"] = series(curve, [](const CurvePoint& c) { return static_cast<double>(c.trained); });
+  r.arrays["epoch"] =
+      series(curve, [](const CurvePoint& c) { return static_cast<double>(c.epoch); });
+  r.arrays["phase"] =
+      series(curve, [](const CurvePoint& c) { return static_cast<double>(c.phase); });
+  r.arrays["depth"] =
+      series(curve, [](const CurvePoint& c) { return static_cast<double>(c.depth); });
+  r.arrays["trained_parameters"] =
+      series(curve, [](const CurvePoint& c) { return static_cast<double>(c.trained); });
   r.arrays["train_loss"] = series(curve, [](const CurvePoint& c) { return c.train_loss; });
   r.arrays["test_error"] = series(curve, [](const CurvePoint& c) { return c.test_error; });
-  r.arrays["test_error_exact"] = series(curve, [](const CurvePoint& c) { return c.test_error_exact; });
-  r.arrays["executions"] = series(curve, [](const CurvePoint& c) { return static_cast<double>(c.executions); });
+  r.arrays["test_error_exact"] =
+      series(curve, [](const CurvePoint& c) { return c.test_error_exact; });
+  r.arrays["executions"] =
+      series(curve, [](const CurvePoint& c) { return static_cast<double>(c.executions); });
   r.arrays["parameters"] = {{trainer.parameters().size()}, trainer.parameters()};
   return r;
 }

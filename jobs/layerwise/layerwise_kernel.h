@@ -39,7 +39,7 @@ struct LayerwiseSetup {
 
 // A task's settings, read back from its canonical parameters.
 struct RunPoint {
-  std::string strategy;   // "ll" | "cdl"
+  std::string strategy;  // "ll" | "cdl"
   double lr = 0;
   std::uint64_t seed = 0;
   std::int64_t shots = 0;
@@ -52,7 +52,8 @@ class LayerwiseKernel final : public sweep::SweepKernel {
   // Throws ConfigError for an unknown key or a bad value.
   sweep::TaskDescription describe(const nlohmann::json& point) const override;
   // One chunk of one run for every task.
-  sweep::TaskLimits limits(const sweep::TaskDescription& task, const sweep::TaskLimits& configured) const override;
+  sweep::TaskLimits limits(
+      const sweep::TaskDescription& task, const sweep::TaskLimits& configured) const override;
   sweep::ChunkResult run_chunk(const sweep::Task& task, const sweep::Chunk& chunk) override;
 
   static RunPoint point(const nlohmann::json& params);

@@ -18,9 +18,12 @@ std::vector<Stage> layerwise_phase1(const LayerwiseConfig& ll, int total_layers)
   stages.push_back({depth, start, ll.epochs_per_step, 1});
   const int newest = ll.max_trained_layers - ll.start_layers;
   if (depth < total_layers && newest < 1) {
-    throw ConfigError(fmt::format("ll.max_trained_layers = {} leaves no room to train added layers beyond the {} "
-                                  "start layers (must be > start_layers while start_layers < total_layers = {})",
-                                  ll.max_trained_layers, ll.start_layers, total_layers));
+    throw ConfigError(fmt::format(
+        "ll.max_trained_layers = {} leaves no room to train added layers beyond the {} "
+        "start layers (must be > start_layers while start_layers < total_layers = {})",
+        ll.max_trained_layers,
+        ll.start_layers,
+        total_layers));
   }
   while (depth < total_layers) {
     depth += std::min(ll.layers_per_step, total_layers - depth);
@@ -34,8 +37,8 @@ std::vector<Stage> layerwise_phase1(const LayerwiseConfig& ll, int total_layers)
 }
 
 std::vector<std::vector<int>> layerwise_partitions(const LayerwiseConfig& ll, int total_layers) {
-  const int size = std::clamp(static_cast<int>(std::ceil(ll.partition_fraction * total_layers - 1e-9)), 1,
-                              total_layers);
+  const int size = std::clamp(
+      static_cast<int>(std::ceil(ll.partition_fraction * total_layers - 1e-9)), 1, total_layers);
   std::vector<std::vector<int>> out;
   for (int first = 0; first < total_layers; first += size) {
     std::vector<int> part;
@@ -76,7 +79,8 @@ void run_complete_depth(QnnTrainer& trainer, const CompleteDepthConfig& cdl, int
 std::int64_t executions_per_example(const std::vector<Stage>& stages, int qubits) {
   std::int64_t total = 0;
   for (const Stage& s : stages) {
-    total += static_cast<std::int64_t>(s.epochs) * (1 + 2 * static_cast<std::int64_t>(s.layers.size()) * qubits);
+    total += static_cast<std::int64_t>(s.epochs) *
+             (1 + 2 * static_cast<std::int64_t>(s.layers.size()) * qubits);
   }
   return total;
 }

@@ -10,7 +10,8 @@ namespace tessera::jobs::layerwise {
 
 QnnModel::QnnModel(int qubits, int total_layers, int readout, std::uint64_t seed)
     : qubits_(qubits), total_layers_(total_layers), readout_(readout) {
-  TESSERA_CHECK(qubits >= 1 && total_layers >= 1, "a QNN of {} qubits and {} layers", qubits, total_layers);
+  TESSERA_CHECK(
+      qubits >= 1 && total_layers >= 1, "a QNN of {} qubits and {} layers", qubits, total_layers);
   TESSERA_CHECK(readout >= 0 && readout < qubits, "readout qubit {} of {}", readout, qubits);
   quantum::Rng rng(seed);
   axes_.resize(static_cast<std::size_t>(num_parameters()));
@@ -20,7 +21,11 @@ QnnModel::QnnModel(int qubits, int total_layers, int readout, std::uint64_t seed
 }
 
 quantum::ParametrizedCircuit QnnModel::circuit(int layers) const {
-  TESSERA_CHECK(layers >= 1 && layers <= total_layers_, "{} layers of a {}-layer model", layers, total_layers_);
+  TESSERA_CHECK(
+      layers >= 1 && layers <= total_layers_,
+      "{} layers of a {}-layer model",
+      layers,
+      total_layers_);
   quantum::ParametrizedCircuit c(qubits_);
   for (int l = 0; l < layers; ++l) {
     for (int q = 0; q < qubits_; ++q) {
@@ -33,10 +38,11 @@ quantum::ParametrizedCircuit QnnModel::circuit(int layers) const {
   return c;
 }
 
-quantum::ProductState encode(const std::vector<double>& pixels,
-                             const std::string& encoding,
-                             double threshold,
-                             bool extra_readout) {
+quantum::ProductState encode(
+    const std::vector<double>& pixels,
+    const std::string& encoding,
+    double threshold,
+    bool extra_readout) {
   quantum::ProductState out;
   out.reserve(pixels.size());
   for (double x : pixels) {

@@ -50,9 +50,10 @@ class QnnModel {
 // above `threshold` (an X gate on |0>), "angle" in Ry(pi x_q)|0>. With
 // `extra_readout` one more qubit follows the pixels in |+> = H|0>, so that
 // <Z> of it is 0 until the layers act (the TFQ notebook's readout qubit).
-quantum::ProductState encode(const std::vector<double>& pixels,
-                             const std::string& encoding,
-                             double threshold,
-                             bool extra_readout = false);
+quantum::ProductState encode(
+    const std::vector<double>& pixels,
+    const std::string& encoding,
+    double threshold,
+    bool extra_readout = false);
 
 }  // namespace tessera::jobs::layerwise

@@ -15,15 +15,20 @@ namespace {
 constexpr std::uint64_t kEvaluationStream = 0x9E3779B97F4A7C15ull;
 
 template <class Real>
-quantum::GradientResult exact_gradients(const quantum::ParametrizedCircuit& c, std::span<const double> theta,
-                                        std::span<const quantum::ProductState> inputs, int readout,
-                                        std::span<const char> mask, const quantum::EvaluationOptions& o) {
+quantum::GradientResult exact_gradients(
+    const quantum::ParametrizedCircuit& c,
+    std::span<const double> theta,
+    std::span<const quantum::ProductState> inputs,
+    int readout,
+    std::span<const char> mask,
+    const quantum::EvaluationOptions& o) {
   return quantum::adjoint_gradients<Real>(c, theta, inputs, readout, mask, o);
 }
 
 }  // namespace
 
-QnnTrainer::QnnTrainer(const ImagePair& data, const QnnModel& model, TrainerOptions options, std::uint64_t seed)
+QnnTrainer::QnnTrainer(
+    const ImagePair& data, const QnnModel& model, TrainerOptions options, std::uint64_t seed)
     : data_(data),
       model_(model),
       options_(std::move(options)),
@@ -31,13 +36,20 @@ QnnTrainer::QnnTrainer(const ImagePair& data, const QnnModel& model, TrainerOpti
       train_rng_(seed),
       eval_rng_(seed ^ kEvaluationStream) {
   const int extra = options_.extra_readout ? 1 : 0;
-  TESSERA_CHECK(data.size * data.size + extra == model.qubits(), "{}x{} images (+{} readout) on {} qubits", data.size,
-                data.size, extra, model.qubits());
+  TESSERA_CHECK(
+      data.size * data.size + extra == model.qubits(),
+      "{}x{} images (+{} readout) on {} qubits",
+      data.size,
+      data.size,
+      extra,
+      model.qubits());
   for (const Example& e : data.train) {
-    train_inputs_.push_back(encode(e.pixels, options_.encoding, options_.threshold, options_.extra_readout));
+    train_inputs_.push_back(
+        encode(e.pixels, options_.encoding, options_.threshold, options_.extra_readout));
   }
   for (const Example& e : data.test) {
-    test_inputs_.push_back(encode(e.pixels, options_.encoding, options_.threshold, options_.extra_readout));
+    test_inputs_.push_back(
+        encode(e.pixels, options_.encoding, options_.threshold, options_.extra_readout));
   }
 }
 
@@ -53,10 +65,13 @@ std::pair<double, double> QnnTrainer::loss(double z, int y) const {
 
 std::vector<double> QnnTrainer::test_expectations(int depth) const {
   const quantum::ParametrizedCircuit c = model_.circuit(depth);
-  const std::span<const double> theta(parameters_.data(), static_cast<std::size_t>(c.num_parameters()));
+  const std::span<const double> theta(
+      parameters_.data(), static_cast<std::size_t>(c.num_parameters()));
   return options_.single_precision
-             ? quantum::expectation_values<float>(c, theta, test_inputs_, model_.readout(), options_.evaluation)
-             : quantum::expectation_values<double>(c, theta, test_inputs_, model_.readout(), options_.evaluation);
+             ? quantum::expectation_values<float>(
+                   c, theta, test_inputs_, model_.readout(), options_.evaluation)
+             : quantum::expectation_values<double>(
+                   c, theta, test_inputs_, model_.readout(), options_.evaluation);
 }
 
 void QnnTrainer::evaluate(int depth, int phase, int trained, double train_loss) {
@@ -75,22 +90,34 @@ void QnnTrainer::evaluate(int depth, int phase, int trained, double train_loss) 
     wrong += predicted != y ? 1 : 0;
   }
   const double n = static_cast<double>(std::max<std::size_t>(1, z.size()));
-  curve_.push_back({epochs_, phase, depth, trained, train_loss, static_cast<double>(wrong) / n,
-                    static_cast<double>(wrong_exact) / n, executions_});
+  curve_.push_back(
+      {epochs_,
+       phase,
+       depth,
+       trained,
+       train_loss,
+       static_cast<double>(wrong) / n,
+       static_cast<double>(wrong_exact) / n,
+       executions_});
 }
 
 void QnnTrainer::start(int depth) {
   TESSERA_CHECK(curve_.empty(), "QnnTrainer::start called twice");
   // The loss of the untrained circuit on the training set, as estimated from shots.
   const quantum::ParametrizedCircuit c = model_.circuit(depth);
-  const std::span<const double> theta(parameters_.data(), static_cast<std::size_t>(c.num_parameters()));
+  const std::span<const double> theta(
+      parameters_.data(), static_cast<std::size_t>(c.num_parameters()));
   const std::vector<double> z =
       options_.single_precision
-          ? quantum::expectation_values<float>(c, theta, train_inputs_, model_.readout(), options_.evaluation)
-          : quantum::expectation_values<double>(c, theta, train_inputs_, model_.readout(), options_.evaluation);
+          ? quantum::expectation_values<float>(
+                c, theta, train_inputs_, model_.readout(), options_.evaluation)
+          : quantum::expectation_values<double>(
+                c, theta, train_inputs_, model_.readout(), options_.evaluation);
   double total = 0;
   for (std::size_t i = 0; i < z.size(); ++i) {
-    total += loss(quantum::sample_expectation(z[i], options_.shots, eval_rng_), data_.train[i].label).second;
+    total +=
+        loss(quantum::sample_expectation(z[i], options_.shots, eval_rng_), data_.train[i].label)
+            .second;
   }
   evaluate(depth, 0, 0, total / static_cast<double>(std::max<std::size_t>(1, z.size())));
 }
@@ -103,7 +130,10 @@ double QnnTrainer::train(int depth, std::span<const int> layers, int epochs, int
   std::vector<char> mask(p, 0);
   for (int layer : layers) {
     TESSERA_CHECK(layer >= 0 && layer < depth, "layer {} of a {}-layer circuit", layer, depth);
-    std::fill_n(mask.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(layer) * per_layer), per_layer, 1);
+    std::fill_n(
+        mask.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(layer) * per_layer),
+        per_layer,
+        1);
   }
   const int trained = static_cast<int>(std::count(mask.begin(), mask.end(), 1));
   Adam adam(p, options_.adam);
@@ -120,8 +150,10 @@ double QnnTrainer::train(int depth, std::span<const int> layers, int epochs, int
       std::swap(order[i - 1], order[train_rng_() % i]);
     }
     double epoch_loss = 0;
-    for (std::size_t first = 0; first < order.size(); first += static_cast<std::size_t>(options_.batch_size)) {
-      const std::size_t count = std::min(static_cast<std::size_t>(options_.batch_size), order.size() - first);
+    for (std::size_t first = 0; first < order.size();
+         first += static_cast<std::size_t>(options_.batch_size)) {
+      const std::size_t count =
+          std::min(static_cast<std::size_t>(options_.batch_size), order.size() - first);
       batch.clear();
       labels.clear();
       for (std::size_t j = 0; j < count; ++j) {
@@ -133,8 +165,10 @@ double QnnTrainer::train(int depth, std::span<const int> layers, int epochs, int
       if (options_.shots == 0) {
         const quantum::GradientResult g =
             options_.single_precision
-                ? exact_gradients<float>(c, theta, batch, model_.readout(), mask, options_.evaluation)
-                : exact_gradients<double>(c, theta, batch, model_.readout(), mask, options_.evaluation);
+                ? exact_gradients<float>(
+                      c, theta, batch, model_.readout(), mask, options_.evaluation)
+                : exact_gradients<double>(
+                      c, theta, batch, model_.readout(), mask, options_.evaluation);
         for (std::size_t b = 0; b < count; ++b) {
           const auto [dl, l] = loss(g.values[b], labels[b]);
           batch_loss += l;
@@ -145,21 +179,26 @@ double QnnTrainer::train(int depth, std::span<const int> layers, int epochs, int
       } else {
         const quantum::ShiftedExpectations s =
             options_.single_precision
-                ? quantum::shifted_expectations<float>(c, theta, batch, model_.readout(), mask, options_.evaluation)
-                : quantum::shifted_expectations<double>(c, theta, batch, model_.readout(), mask, options_.evaluation);
+                ? quantum::shifted_expectations<float>(
+                      c, theta, batch, model_.readout(), mask, options_.evaluation)
+                : quantum::shifted_expectations<double>(
+                      c, theta, batch, model_.readout(), mask, options_.evaluation);
         for (std::size_t b = 0; b < count; ++b) {
           const double z = quantum::sample_expectation(s.values[b], options_.shots, train_rng_);
           const auto [dl, l] = loss(z, labels[b]);
           batch_loss += l;
           for (std::size_t k = 0; k < s.parameters.size(); ++k) {
-            const double plus = quantum::sample_expectation(s.plus[s.index(b, k)], options_.shots, train_rng_);
-            const double minus = quantum::sample_expectation(s.minus[s.index(b, k)], options_.shots, train_rng_);
+            const double plus =
+                quantum::sample_expectation(s.plus[s.index(b, k)], options_.shots, train_rng_);
+            const double minus =
+                quantum::sample_expectation(s.minus[s.index(b, k)], options_.shots, train_rng_);
             gradient[static_cast<std::size_t>(s.parameters[k])] +=
                 dl * (plus - minus) / 2 / static_cast<double>(count);
           }
         }
       }
-      executions_ += static_cast<std::int64_t>(count) * (1 + 2 * static_cast<std::int64_t>(trained));
+      executions_ +=
+          static_cast<std::int64_t>(count) * (1 + 2 * static_cast<std::int64_t>(trained));
       adam.step(theta, gradient, mask);
       epoch_loss += batch_loss;
     }

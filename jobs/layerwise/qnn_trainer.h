@@ -39,27 +39,28 @@ struct TrainerOptions {
   std::int64_t shots = 10;             // 0: exact
   int batch_size = 20;
   AdamOptions adam;
-  std::string encoding = "binary";     // binary | angle
-  double threshold = 0.5;              // binary encoding's cut
-  bool extra_readout = true;           // one qubit beyond the pixels, in |+> (encode())
-  bool single_precision = true;        // complex64 state vectors (else complex128)
+  std::string encoding = "binary";  // binary | angle
+  double threshold = 0.5;           // binary encoding's cut
+  bool extra_readout = true;        // one qubit beyond the pixels, in |+> (encode())
+  bool single_precision = true;     // complex64 state vectors (else complex128)
   quantum::EvaluationOptions evaluation;
 };
 
 struct CurvePoint {
-  int epoch = 0;                   // epochs trained so far
-  int phase = 0;                   // 0: complete-depth; 1, 2: layerwise phases
-  int depth = 0;                   // layers in the circuit
-  int trained = 0;                 // parameters trained in this epoch
-  double train_loss = 0;           // mean loss of the epoch's batches (as estimated while training)
-  double test_error = 0;           // misclassified test images, predictions from `shots` shots
-  double test_error_exact = 0;     // the same with exact <Z>
-  std::int64_t executions = 0;     // circuit executions for training so far
+  int epoch = 0;                // epochs trained so far
+  int phase = 0;                // 0: complete-depth; 1, 2: layerwise phases
+  int depth = 0;                // layers in the circuit
+  int trained = 0;              // parameters trained in this epoch
+  double train_loss = 0;        // mean loss of the epoch's batches (as estimated while training)
+  double test_error = 0;        // misclassified test images, predictions from `shots` shots
+  double test_error_exact = 0;  // the same with exact <Z>
+  std::int64_t executions = 0;  // circuit executions for training so far
 };
 
 class QnnTrainer {
  public:
-  QnnTrainer(const ImagePair& data, const QnnModel& model, TrainerOptions options, std::uint64_t seed);
+  QnnTrainer(
+      const ImagePair& data, const QnnModel& model, TrainerOptions options, std::uint64_t seed);
 
   // Records point 0 (the untrained circuit of `depth` layers).
   void start(int depth);

@@ -2,18 +2,17 @@
 // analysis table, figure), a sweep killed in the middle and preempted, then
 // resumed to the same table as an uninterrupted run, and validate.
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <fstream>
 #include <map>
 #include <thread>
+
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "jobs/sweep/results_file.h"
 #include "jobs/sweep/results_journal.h"
@@ -35,11 +34,12 @@ std::vector<std::string> with(std::vector<std::string> head, const std::vector<s
 // Starts `argv` (output to `log`) in its own process group and sends `signal`
 // to its whole process tree once `ready()` holds. Returns the exit code
 // (128 + signal if killed by it).
-int run_and_signal_when(const std::vector<std::string>& argv,
-                        const std::filesystem::path& log,
-                        const std::function<bool()>& ready,
-                        int signal,
-                        std::chrono::seconds limit) {
+int run_and_signal_when(
+    const std::vector<std::string>& argv,
+    const std::filesystem::path& log,
+    const std::function<bool()>& ready,
+    int signal,
+    std::chrono::seconds limit) {
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::setpgid(0, 0);
@@ -81,13 +81,15 @@ int runs_so_far(const std::filesystem::path& run) {
     runs += std::stoi(line.substr(0, line.find(',')));
   }
   jobs::sweep::ResultsJournal::replay(
-      run / "results.journal",
-      [&](const std::string&, std::int64_t, jobs::sweep::ChunkResult r) { runs += static_cast<int>(r.counts.shots); });
+      run / "results.journal", [&](const std::string&, std::int64_t, jobs::sweep::ChunkResult r) {
+        runs += static_cast<int>(r.counts.shots);
+      });
   return runs;
 }
 
 // Every run's curves and final angles, by task id.
-std::map<std::string, std::map<std::string, std::vector<double>>> curves(const std::filesystem::path& results) {
+std::map<std::string, std::map<std::string, std::vector<double>>> curves(
+    const std::filesystem::path& results) {
   std::map<std::string, std::map<std::string, std::vector<double>>> out;
   for (const jobs::sweep::TaskRecord& r : jobs::sweep::read_results(results)) {
     for (const auto& [name, array] : r.total.arrays) {
@@ -98,14 +100,19 @@ std::map<std::string, std::map<std::string, std::vector<double>>> curves(const s
 }
 
 // 24 runs of a few hundred milliseconds each.
-const std::vector<std::string> kLonger = {"sweep.grid={seed: [0, 1, 2, 3, 4, 5], lr: [0.05, 0.1], strategy: [ll, cdl]}",
-                                          "ll.epochs_per_step=4", "cdl.epochs=8", "data.train_examples=24"};
+const std::vector<std::string> kLonger = {
+    "sweep.grid={seed: [0, 1, 2, 3, 4, 5], lr: [0.05, 0.1], strategy: [ll, cdl]}",
+    "ll.epochs_per_step=4",
+    "cdl.epochs=8",
+    "data.train_examples=24"};
 
 TEST(LayerwiseE2e, KilledAndPreemptedSweepResumesToTheTableOfAnUninterruptedOne) {
   testing::TempDir dir;
   const std::string config = "configs/layerwise_ci.yaml";
   auto args = [&](const std::filesystem::path& out) {
-    return with({TESSERA_BIN, "run", config, "output.dir=" + out.string(), "layerwise.plot=false"}, kLonger);
+    return with(
+        {TESSERA_BIN, "run", config, "output.dir=" + out.string(), "layerwise.plot=false"},
+        kLonger);
   };
   auto clean = run_command(args(dir / "clean"), std::chrono::seconds(240));
   ASSERT_EQ(clean.exit_code, 0) << clean.output;
@@ -127,7 +134,11 @@ TEST(LayerwiseE2e, KilledAndPreemptedSweepResumesToTheTableOfAnUninterruptedOne)
   // One process, preempted (SIGTERM) once it has added a run: it finishes the
   // runs in flight, saves, and exits with code 3.
   const int preempted = run_and_signal_when(
-      args(run), dir / "preempted.log", [&] { return runs_so_far(run) > before; }, SIGTERM, std::chrono::seconds(240));
+      args(run),
+      dir / "preempted.log",
+      [&] { return runs_so_far(run) > before; },
+      SIGTERM,
+      std::chrono::seconds(240));
   const std::string preempted_log = testing::read_text(dir / "preempted.log");
   EXPECT_EQ(preempted, 3) << preempted_log;
   EXPECT_THAT(preempted_log, HasSubstr("resuming from results.h5"));
@@ -136,13 +147,17 @@ TEST(LayerwiseE2e, KilledAndPreemptedSweepResumesToTheTableOfAnUninterruptedOne)
   auto resumed = run_command(with(testing::mpirun(2), args(run)), std::chrono::seconds(240));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_THAT(resumed.output, HasSubstr("sweep: resuming from results.h5"));
-  EXPECT_EQ(testing::read_text(run / "analysis.txt"), testing::read_text(dir / "clean/analysis.txt"));
+  EXPECT_EQ(
+      testing::read_text(run / "analysis.txt"), testing::read_text(dir / "clean/analysis.txt"));
   EXPECT_EQ(curves(run / "results.h5"), curves(dir / "clean/results.h5"));
 
   // Another learning rate adds only its runs.
-  auto grown = run_command(with(args(run), {"sweep.grid={seed: [0, 1, 2, 3, 4, 5], lr: [0.05, 0.1, 0.2], strategy: "
-                                            "[ll, cdl]}"}),
-                           std::chrono::seconds(240));
+  auto grown = run_command(
+      with(
+          args(run),
+          {"sweep.grid={seed: [0, 1, 2, 3, 4, 5], lr: [0.05, 0.1, 0.2], strategy: "
+           "[ll, cdl]}"}),
+      std::chrono::seconds(240));
   ASSERT_EQ(grown.exit_code, 0) << grown.output;
   EXPECT_THAT(grown.output, HasSubstr("24/36 tasks finished"));
   const auto after = curves(run / "results.h5");
@@ -155,7 +170,12 @@ TEST(LayerwiseE2e, KilledAndPreemptedSweepResumesToTheTableOfAnUninterruptedOne)
 TEST(LayerwiseE2e, RunUnderMpirunWritesCurvesTableAndFigure) {
   testing::TempDir dir;
   auto r = run_command(
-      with(testing::mpirun(2), {TESSERA_BIN, "run", "configs/layerwise_ci.yaml", "output.dir=" + (dir / "run").string()}),
+      with(
+          testing::mpirun(2),
+          {TESSERA_BIN,
+           "run",
+           "configs/layerwise_ci.yaml",
+           "output.dir=" + (dir / "run").string()}),
       std::chrono::seconds(180));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("sweep: 12 tasks over 2 ranks"));
@@ -170,18 +190,23 @@ TEST(LayerwiseE2e, RunUnderMpirunWritesCurvesTableAndFigure) {
     // LL: 3 growth steps + 2 partitions, 2 epochs each; CDL: 4 epochs; plus the untrained point.
     const std::size_t points = record.params["strategy"] == "ll" ? 11u : 5u;
     EXPECT_EQ(record.total.arrays.at("test_error").values.size(), points) << record.params.dump();
-    EXPECT_EQ(record.total.arrays.at("parameters").values.size(), 25u);  // 5 layers x (4 pixels + readout)
+    EXPECT_EQ(
+        record.total.arrays.at("parameters").values.size(),
+        25u);  // 5 layers x (4 pixels + readout)
   }
 }
 
 TEST(LayerwiseE2e, ValidateNamesTheLineOfABadSetting) {
   testing::TempDir dir;
-  testing::write_text(dir / "bad.yaml",
-                      "job: layerwise\nll:\n  start_layers: 2\n  max_trained_layers: 1\nsweep:\n  grid: {seed: [0]}\n");
+  testing::write_text(
+      dir / "bad.yaml",
+      "job: layerwise\nll:\n  start_layers: 2\n  max_trained_layers: 1\nsweep:\n  grid: {seed: "
+      "[0]}\n");
   auto r = run_command({TESSERA_BIN, "validate", (dir / "bad.yaml").string()});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("ll.max_trained_layers"));
-  testing::write_text(dir / "grid.yaml", "job: layerwise\nsweep:\n  grid:\n    strategy: [ll, greedy]\n");
+  testing::write_text(
+      dir / "grid.yaml", "job: layerwise\nsweep:\n  grid:\n    strategy: [ll, greedy]\n");
   auto g = run_command({TESSERA_BIN, "validate", (dir / "grid.yaml").string()});
   EXPECT_EQ(g.exit_code, 2) << g.output;
   EXPECT_THAT(g.output, HasSubstr("grid.yaml:4: sweep.grid"));

@@ -3,12 +3,12 @@
 // determinism), the real Fashion-MNIST pair, the sweep kernel and the
 // analysis table.
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <numeric>
 #include <random>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "jobs/layerwise/adam.h"
 #include "jobs/layerwise/image_pair.h"
@@ -60,7 +60,9 @@ TrainerOptions toy_options(std::int64_t shots, double lr) {
   return o;
 }
 
-std::vector<int> layers_of(const Stage& s) { return s.layers; }
+std::vector<int> layers_of(const Stage& s) {
+  return s.layers;
+}
 
 TEST(LayerwiseSchedule, Phase1GrowsTwoLayersPerStepTrainingTheStartLayerAndTheNewestTwo) {
   const LayerwiseConfig ll;  // start 1, +2 per step, at most 3 trained
@@ -128,7 +130,8 @@ TEST(Adam, FollowsTheBiasCorrectedUpdateAndLeavesMaskedParametersAlone) {
   const std::vector<double> g2 = {0.25, -2.0, 7.0};
   adam.step(theta, g2, mask);
   const double m = 0.9 * 0.05 + 0.1 * 0.25, v = 0.999 * 0.00025 + 0.001 * 0.0625;
-  const double expected = after_one - 0.1 * (m / (1 - 0.81)) / (std::sqrt(v / (1 - 0.999 * 0.999)) + 1e-8);
+  const double expected =
+      after_one - 0.1 * (m / (1 - 0.81)) / (std::sqrt(v / (1 - 0.999 * 0.999)) + 1e-8);
   EXPECT_NEAR(theta[0], expected, 1e-12);
   EXPECT_EQ(adam.steps(), 2);
 }
@@ -322,10 +325,14 @@ TEST(LayerwiseKernel, DescribeCarriesTheScheduleIntoTheTaskIdentity) {
   EXPECT_EQ(p.lr, 0.05);
   EXPECT_EQ(p.seed, 3u);
   setup.ll.epochs_per_step = 5;
-  const auto changed = LayerwiseKernel(setup).describe({{"strategy", "ll"}, {"lr", 0.05}, {"seed", 3}});
-  EXPECT_NE(sweep::strong_id("layerwise", changed.params), sweep::strong_id("layerwise", ll.params));
+  const auto changed =
+      LayerwiseKernel(setup).describe({{"strategy", "ll"}, {"lr", 0.05}, {"seed", 3}});
+  EXPECT_NE(
+      sweep::strong_id("layerwise", changed.params), sweep::strong_id("layerwise", ll.params));
   // CDL tasks do not depend on LL's schedule.
-  EXPECT_EQ(LayerwiseKernel(setup).describe({{"strategy", "cdl"}}).params, kernel.describe({{"strategy", "cdl"}}).params);
+  EXPECT_EQ(
+      LayerwiseKernel(setup).describe({{"strategy", "cdl"}}).params,
+      kernel.describe({{"strategy", "cdl"}}).params);
 }
 
 TEST(LayerwiseKernel, DescribeRejectsBadPoints) {
@@ -356,8 +363,13 @@ TEST(LayerwiseAnalysis, CountsSuccessesAndEstimatesHardwareTime) {
     r.finished = true;
     return r;
   };
-  const std::vector<RunResult> runs = {run("ll", 0.2, 1000), run("ll", 0.3, 1000), run("ll", 0.6, 1000),
-                                       run("cdl", 0.4, 3000), run("cdl", 0.5, 3000), run("cdl", 0.7, 3000)};
+  const std::vector<RunResult> runs = {
+      run("ll", 0.2, 1000),
+      run("ll", 0.3, 1000),
+      run("ll", 0.6, 1000),
+      run("cdl", 0.4, 3000),
+      run("cdl", 0.5, 3000),
+      run("cdl", 0.7, 3000)};
   const std::vector<ConfigSummary> s = summarize(runs, 0.5, 10000);
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0].strategy, "ll");
