@@ -107,7 +107,7 @@ double median(std::vector<double> v) {
 
 // Shots per CPU-second of sampling alone.
 double sampling_rate(quantum::FrameSimulator& sim, double seconds, std::uint64_t seed) {
-  quantum::Rng rng(seed);
+  runtime::Rng rng(seed);
   quantum::DetectionEvents events;
   std::int64_t shots = 0;
   const double start = cpu_seconds();
@@ -144,7 +144,7 @@ Row measure(const Options& o, int d, int r) {
   std::vector<double> e2e;
   std::vector<double> e2e_uf;
   // Warm-up: fills the MWPM decoder's distance rows.
-  quantum::Rng warm(1);
+  runtime::Rng warm(1);
   experiment.run(1 << 16, warm);
   union_find.run(1 << 14, warm);
   for (int rep = 0; rep < o.repeats; ++rep) {
@@ -154,7 +154,7 @@ Row measure(const Options& o, int d, int r) {
     // Decoding alone: a fixed set of sampled batches decoded repeatedly.
     std::vector<quantum::DetectionEvents> batches(
         static_cast<std::size_t>(std::clamp(sample.back() * o.seconds / 2 / 1024, 64.0, 2048.0)));
-    quantum::Rng rng(300 + rep);
+    runtime::Rng rng(300 + rep);
     for (auto& b : batches) {
       experiment.simulator().sample(1024, rng, b);
     }
@@ -170,7 +170,7 @@ Row measure(const Options& o, int d, int r) {
     decode.push_back(static_cast<double>(shots) / elapsed);
 
     auto end_to_end = [&](MemoryExperiment& e, std::uint64_t seed, ShotCounts* total) {
-      quantum::Rng g(seed);
+      runtime::Rng g(seed);
       const double t0 = cpu_seconds();
       std::int64_t n = 0;
       double t = 0;

@@ -1,7 +1,5 @@
 #include "datasets/npy.h"
 
-#include "datasets/rng.h"
-
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -206,6 +204,7 @@ Array decode_npy(std::span<const std::byte> bytes) {
   a.dtype = last_parsed.dtype;
   a.shape = last_parsed.shape;
   const std::size_t data_start = header_start + header_len;
+  __extension__ using Uint128 = unsigned __int128;
   Uint128 need = item_size(a.dtype);
   for (std::int64_t d : a.shape) {
     need *= static_cast<std::uint64_t>(d);

@@ -192,7 +192,7 @@ void SampleStream::start_epoch(std::int64_t epoch) {
   shuffle_started_ = false;
   buffer_.clear();
   buffer_bytes_ = 0;
-  rng_ = Rng(derive_seed(place_.seed, {kShuffleTag, static_cast<std::uint64_t>(epoch),
+  rng_ = runtime::Rng(runtime::derive_seed(place_.seed, {kShuffleTag, static_cast<std::uint64_t>(epoch),
                                        static_cast<std::uint64_t>(place_.rank)}));
   compute_limit();
   cursors_.assign(static_cast<std::size_t>(config_.workers), WorkerCursor{});
@@ -308,7 +308,7 @@ bool SampleStream::next(Sample& sample) {
     running_ = false;
     return false;
   }
-  const std::size_t pick = rng_.uniform(buffer_.size());
+  const std::size_t pick = rng_.below(buffer_.size());
   std::swap(buffer_[pick], buffer_.back());
   sample = std::move(buffer_.back());
   buffer_.pop_back();

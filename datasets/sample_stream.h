@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "datasets/data_config.h"
-#include "datasets/rng.h"
+#include "runtime/rng.h"
 #include "datasets/sample.h"
 #include "datasets/shard_plan.h"
 #include "datasets/shard_worker.h"
@@ -104,7 +104,7 @@ class SampleStream {
   std::vector<std::unique_ptr<ShardWorker>> workers_;
 
   bool shuffle_started_ = false;
-  Rng rng_;
+  runtime::Rng rng_;
   std::vector<Sample> buffer_;
   std::uint64_t buffer_bytes_ = 0;
 

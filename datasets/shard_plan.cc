@@ -2,7 +2,7 @@
 
 #include <numeric>
 
-#include "datasets/rng.h"
+#include "runtime/rng.h"
 #include "runtime/error.h"
 
 namespace tessera::datasets {
@@ -25,7 +25,7 @@ std::vector<std::uint32_t> ShardPlan::order(std::int64_t epoch, std::int64_t pas
   std::vector<std::uint32_t> o(shards_);
   std::iota(o.begin(), o.end(), 0U);
   if (shard_shuffle_) {
-    Rng rng(derive_seed(place_.seed, {kOrderTag, static_cast<std::uint64_t>(epoch), static_cast<std::uint64_t>(pass)}));
+    runtime::Rng rng(runtime::derive_seed(place_.seed, {kOrderTag, static_cast<std::uint64_t>(epoch), static_cast<std::uint64_t>(pass)}));
     rng.shuffle(o);
   }
   return o;
@@ -54,10 +54,10 @@ std::vector<std::uint32_t> ShardPlan::worker_shards(std::int64_t epoch, std::int
 }
 
 std::uint32_t ShardPlan::resampled_shard(std::int64_t epoch, int worker, std::uint64_t index) const {
-  Rng rng(derive_seed(place_.seed, {kResampleTag, static_cast<std::uint64_t>(epoch),
+  runtime::Rng rng(runtime::derive_seed(place_.seed, {kResampleTag, static_cast<std::uint64_t>(epoch),
                                     static_cast<std::uint64_t>(place_.rank), static_cast<std::uint64_t>(worker),
                                     index}));
-  return static_cast<std::uint32_t>(rng.uniform(shards_));
+  return static_cast<std::uint32_t>(rng.below(shards_));
 }
 
 std::uint64_t ShardPlan::rank_samples(std::int64_t epoch, int rank, const std::vector<std::uint64_t>& counts) const {

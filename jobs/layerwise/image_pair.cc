@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <zlib.h>
 
-#include "jobs/quantum/rng.h"
+#include "runtime/rng.h"
 #include "runtime/error.h"
 
 namespace tessera::jobs::layerwise {
@@ -85,7 +85,7 @@ std::vector<Example> select(
       }
     }
   }
-  quantum::Rng rng(seed);
+  runtime::Rng rng(seed);
   for (auto& list : by_class) {
     for (std::size_t i = list.size(); i > 1; --i) {  // Fisher-Yates
       std::swap(list[i - 1], list[rng.below(i)]);

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "jobs/quantum/rng.h"
+#include "runtime/rng.h"
 #include "runtime/error.h"
 
 namespace tessera::jobs::layerwise {
@@ -13,7 +13,7 @@ QnnModel::QnnModel(int qubits, int total_layers, int readout, std::uint64_t seed
   TESSERA_CHECK(
       qubits >= 1 && total_layers >= 1, "a QNN of {} qubits and {} layers", qubits, total_layers);
   TESSERA_CHECK(readout >= 0 && readout < qubits, "readout qubit {} of {}", readout, qubits);
-  quantum::Rng rng(seed);
+  runtime::Rng rng(seed);
   axes_.resize(static_cast<std::size_t>(num_parameters()));
   for (quantum::Axis& a : axes_) {
     a = static_cast<quantum::Axis>(rng.below(3));

@@ -32,7 +32,7 @@ ShotCounts decode_and_count(quantum::Decoder& decoder, const quantum::DetectionE
   return counts;
 }
 
-ShotCounts MemoryExperiment::run(std::int64_t shots, quantum::Rng& rng) {
+ShotCounts MemoryExperiment::run(std::int64_t shots, runtime::Rng& rng) {
   ShotCounts total;
   const auto batch = static_cast<std::int64_t>(simulator_.batch_shots());
   for (std::int64_t done = 0; done < shots; done += batch) {

@@ -37,7 +37,7 @@ class MemoryExperiment {
                    quantum::FrameSimulatorOptions options = {});
 
   // Samples and decodes `shots` shots.
-  ShotCounts run(std::int64_t shots, quantum::Rng& rng);
+  ShotCounts run(std::int64_t shots, runtime::Rng& rng);
 
   const quantum::RepetitionCode& code() const { return code_; }
   const quantum::StabilizerCircuit& circuit() const { return circuit_; }

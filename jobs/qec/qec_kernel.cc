@@ -115,7 +115,7 @@ MemoryExperiment& QecKernel::experiment(const sweep::Task& task) {
 }
 
 sweep::ChunkResult QecKernel::run_chunk(const sweep::Task& task, const sweep::Chunk& chunk) {
-  quantum::Rng rng(chunk.seed);
+  runtime::Rng rng(chunk.seed);
   const ShotCounts c = experiment(task).run(chunk.shots, rng);
   sweep::ChunkResult r;
   r.counts.shots = c.shots;

@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "jobs/quantum/frame_engine.h"
-#include "jobs/quantum/rng.h"
+#include "runtime/rng.h"
 #include "runtime/error.h"
 
 namespace tessera::jobs::quantum {
@@ -57,7 +57,7 @@ class NoiselessCheck {
   }
 
  private:
-  Rng rng_;
+  runtime::Rng rng_;
 };
 
 // One fault per lane: sites [begin, end) of the global site order (noise

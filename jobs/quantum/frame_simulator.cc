@@ -58,7 +58,7 @@ class RandomNoise {
     }
   }
 
-  void set_rng(Rng* rng) { rng_ = rng; }
+  void set_rng(runtime::Rng* rng) { rng_ = rng; }
 
   void begin(std::size_t lanes) {
     lanes_ = lanes;
@@ -146,7 +146,7 @@ class RandomNoise {
 
   std::vector<Compiled> compiled_;
   std::vector<Stream> streams_;
-  Rng* rng_ = nullptr;
+  runtime::Rng* rng_ = nullptr;
   std::size_t lanes_ = 0;
 };
 
@@ -223,7 +223,7 @@ FrameMode FrameSimulator::mode() const {
 std::uint64_t FrameSimulator::num_detectors() const { return impl_->program.num_detectors; }
 std::uint32_t FrameSimulator::num_observables() const { return impl_->program.num_observables; }
 
-void FrameSimulator::sample(std::size_t shots, Rng& rng, DetectionEvents& out) {
+void FrameSimulator::sample(std::size_t shots, runtime::Rng& rng, DetectionEvents& out) {
   TESSERA_CHECK(shots >= 1 && shots <= batch_shots(), "{} shots in a batch of {}", shots, batch_shots());
   impl_->noise.set_rng(&rng);
   std::visit([&](auto& e) { e.run(shots, impl_->noise, out); }, impl_->engine);

@@ -18,7 +18,7 @@
 #include <memory>
 
 #include "jobs/quantum/detection_events.h"
-#include "jobs/quantum/rng.h"
+#include "runtime/rng.h"
 #include "jobs/quantum/stabilizer_circuit.h"
 
 namespace tessera::jobs::quantum {
@@ -47,7 +47,7 @@ class FrameSimulator {
 
   // Samples `shots` shots (1 <= shots <= batch_shots()) into `out`, drawing
   // from `rng`.
-  void sample(std::size_t shots, Rng& rng, DetectionEvents& out);
+  void sample(std::size_t shots, runtime::Rng& rng, DetectionEvents& out);
 
  private:
   struct Impl;

@@ -192,7 +192,7 @@ TEST(Decoders, MwpmFindsTheMinimumWeightWithEitherExactSolver) {
   MwpmDecoder fast(s.graph);
   MwpmDecoder blossom(s.graph, {.always_blossom = true});
   FrameSimulator sim(s.circuit);
-  Rng rng(77);
+  runtime::Rng rng(77);
   DetectionEvents events;
   int checked = 0;
   int large = 0;

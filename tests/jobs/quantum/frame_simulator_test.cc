@@ -17,7 +17,7 @@ TEST(FrameSimulator, NoiselessCircuitsFireNoDetectorAndFlipNoObservable) {
         for (bool reduce : {true, false}) {
           StabilizerCircuit c = make_repetition_code_circuit({.distance = d, .rounds = r, .basis = basis});
           FrameSimulator sim(c, {.batch_shots = 128, .reduce_frame = reduce});
-          Rng rng(7);
+          runtime::Rng rng(7);
           DetectionEvents events;
           for (int batch = 0; batch < 3; ++batch) {
             sim.sample(100, rng, events);
@@ -49,7 +49,7 @@ TEST(FrameSimulator, RandomisesTheUnmeasuredComponentSoAnticommutingMeasurements
   // |0> measured in X is a fair coin: the observable flips in about half the shots.
   StabilizerCircuit c = StabilizerCircuit::from_stim("R 0\nMX 0\nOBSERVABLE_INCLUDE(0) rec[-1]\n");
   FrameSimulator sim(c, {.batch_shots = 1024});
-  Rng rng(3);
+  runtime::Rng rng(3);
   DetectionEvents events;
   sim.sample(1024, rng, events);
   int flips = 0;
@@ -64,7 +64,7 @@ TEST(FrameSimulator, CertainErrorsPropagateThroughGates) {
       "R 0 1 2\nX_ERROR(1) 0\nCX 0 1\nH 2\nZ_ERROR(1) 2\nH 2\nM 0 1 2\n"
       "DETECTOR rec[-3]\nDETECTOR rec[-2]\nDETECTOR rec[-1]\nDETECTOR rec[-3] rec[-2]\n");
   FrameSimulator sim(c, {.batch_shots = 64});
-  Rng rng(1);
+  runtime::Rng rng(1);
   DetectionEvents events;
   sim.sample(64, rng, events);
   for (std::size_t s = 0; s < 64; ++s) {
@@ -79,9 +79,9 @@ TEST(FrameSimulator, SameSeedSameEventsOtherSeedOtherEvents) {
   FrameSimulator sim(c);
   DetectionEvents a;
   DetectionEvents b;
-  Rng r1(42);
-  Rng r2(42);
-  Rng r3(43);
+  runtime::Rng r1(42);
+  runtime::Rng r2(42);
+  runtime::Rng r3(43);
   sim.sample(1000, r1, a);
   sim.sample(1000, r2, b);
   EXPECT_EQ(a.offsets, b.offsets);
@@ -108,7 +108,7 @@ TEST(FrameSimulator, DetectionFractionsMatchTheErrorModel) {
     const double expected_obs = model.observable_probability(0);
     for (bool reduce : {true, false}) {
       FrameSimulator sim(c, {.batch_shots = kBatch, .reduce_frame = reduce});
-      Rng rng(reduce ? 11 : 12);
+      runtime::Rng rng(reduce ? 11 : 12);
       DetectionEvents events;
       std::vector<double> count(model.num_detectors(), 0);
       double obs = 0;

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <functional>
 
-#include "jobs/quantum/rng.h"
+#include "runtime/rng.h"
 
 namespace tessera::jobs::quantum {
 namespace {
@@ -57,7 +57,7 @@ void expect_valid(const BoundaryMatchingProblem& p, const std::vector<int>& part
   }
 }
 
-BoundaryMatchingProblem random_problem(Rng& rng, int m, int max_cost, double pair_density) {
+BoundaryMatchingProblem random_problem(runtime::Rng& rng, int m, int max_cost, double pair_density) {
   BoundaryMatchingProblem p;
   p.reset(m);
   for (int i = 0; i < m; ++i) {
@@ -72,7 +72,7 @@ BoundaryMatchingProblem random_problem(Rng& rng, int m, int max_cost, double pai
 }
 
 TEST(MatchingSolver, SubsetsAndBlossomFindTheBruteForceOptimum) {
-  Rng rng(2024);
+  runtime::Rng rng(2024);
   MatchingSolver solver;
   std::vector<int> by_subsets;
   std::vector<int> by_blossom;
@@ -92,7 +92,7 @@ TEST(MatchingSolver, SubsetsAndBlossomFindTheBruteForceOptimum) {
 }
 
 TEST(MatchingSolver, BlossomAgreesWithSubsetsOnLargerClusters) {
-  Rng rng(99);
+  runtime::Rng rng(99);
   MatchingSolver solver;
   std::vector<int> by_subsets;
   std::vector<int> by_blossom;
@@ -107,7 +107,7 @@ TEST(MatchingSolver, BlossomAgreesWithSubsetsOnLargerClusters) {
 }
 
 TEST(MatchingSolver, MaxWeightMatchingOnGeneralGraphsMatchesBruteForce) {
-  Rng rng(5);
+  runtime::Rng rng(5);
   MatchingSolver solver;
   for (int trial = 0; trial < 1000; ++trial) {
     const int n = 2 + static_cast<int>(rng.below(8));

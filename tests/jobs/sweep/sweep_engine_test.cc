@@ -11,7 +11,7 @@
 #include <set>
 #include <thread>
 
-#include "jobs/quantum/rng.h"
+#include "runtime/rng.h"
 #include "jobs/sweep/results_file.h"
 #include "jobs/sweep/results_journal.h"
 #include "runtime/error.h"
@@ -42,7 +42,7 @@ class CoinKernel final : public SweepKernel {
     if (crash_after_ >= 0 && calls_++ >= crash_after_) {
       throw InternalError("simulated crash");
     }
-    quantum::Rng rng(chunk.seed);
+    runtime::Rng rng(chunk.seed);
     const double rate = task.description.params["rate"].get<double>();
     ChunkResult r;
     r.counts.shots = chunk.shots;
