@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "bench/bench_registry.h"
@@ -38,30 +39,6 @@ struct Options {
   std::string dir = "/tmp";
   std::string log_level = "warn";  // "debug" shows each rank file's write/fsync/hash times
 };
-
-Options parse(const std::vector<std::string>& args) {
-  Options o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) {
-        throw ConfigError(fmt::format("bench ckpt: {} needs a value", args[i]));
-      }
-      return args[++i];
-    };
-    if (args[i] == "--mb") {
-      o.mb = std::stod(value());
-    } else if (args[i] == "--repeats") {
-      o.repeats = std::stoi(value());
-    } else if (args[i] == "--dir") {
-      o.dir = value();
-    } else if (args[i] == "--log-level") {
-      o.log_level = value();
-    } else {
-      throw ConfigError(fmt::format("bench ckpt: unknown option {} (--mb, --repeats, --dir, --log-level)", args[i]));
-    }
-  }
-  return o;
-}
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -106,7 +83,18 @@ std::size_t read_raw(const std::filesystem::path& file) {
 }
 
 int run(BenchArgs& args) {
-  const Options options = parse(args.args);
+  Options options;
+  CLI::App app("tessera bench ckpt (run under mpirun)", "ckpt");
+  app.add_option("--mb", options.mb, "MiB of float32 state per rank")->check(CLI::PositiveNumber);
+  app.add_option("--repeats", options.repeats, "runs per row (the median is shown)")->check(CLI::Range(1, 100));
+  app.add_option("--dir", options.dir, "where checkpoints and raw files are written");
+  app.add_option("--log-level", options.log_level, "debug shows each rank file's write/fsync/hash times");
+  std::vector<std::string> argv(args.args.rbegin(), args.args.rend());
+  try {
+    app.parse(argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   std::unique_ptr<runtime::Session> session = runtime::Session::start(args.argc, args.argv, options.log_level);
   runtime::Coordinator& c = session->coordinator();
   const int rank = c.rank();

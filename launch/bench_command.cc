@@ -19,7 +19,7 @@ struct BenchOptions {
 int run_bench(BenchOptions& options, Cli& cli) {
   bench::BenchRegistry registry;
   bench::register_benchmarks(registry);
-  if (options.name.empty()) {
+  if (options.name.empty() || options.name.starts_with("-")) {
     fmt::print("benchmarks (tessera bench NAME --help for options):\n");
     for (const bench::Benchmark* b : registry.all()) {
       fmt::print("  {:<14} {}\n", b->name, b->summary);
@@ -43,6 +43,7 @@ void add_bench_command(CLI::App& app, Cli& cli) {
   // Everything after NAME belongs to the benchmark, options included (a
   // positional "args" option would keep the values and drop the --flags).
   command->prefix_command();
+  command->set_help_flag();  // `tessera bench NAME --help` is the benchmark's own help
   command->footer("Arguments after NAME go to the benchmark: tessera bench NAME --help");
   command->callback([&cli, options, command] {
     options->args = command->remaining();

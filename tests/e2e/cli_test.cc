@@ -57,6 +57,20 @@ TEST(Cli, JobsListsKindsWithOptionsAndDefaults) {
   EXPECT_THAT(r.output, HasSubstr("runtime.backend: auto"));
 }
 
+TEST(Cli, BenchListsBenchmarksAndPassesHelpToTheNamedOne) {
+  auto list = run_command({TESSERA_BIN, "bench", "--help"});
+  EXPECT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_THAT(list.output, HasSubstr("ckpt "));
+  for (const char* name : {"ckpt", "comm", "data", "layerwise", "qec", "statevector"}) {
+    auto help = run_command({TESSERA_BIN, "bench", name, "--help"});
+    EXPECT_EQ(help.exit_code, 0) << name << ": " << help.output;
+    EXPECT_THAT(help.output, HasSubstr(std::string("bench ") + name)) << help.output;
+  }
+  auto unknown = run_command({TESSERA_BIN, "bench", "nonesuch"});
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
+  EXPECT_THAT(unknown.output, HasSubstr("no benchmark 'nonesuch'"));
+}
+
 TEST(Cli, DoctorAloneReportsOneRank) {
   auto r = run_command({TESSERA_BIN, "doctor"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
