@@ -8,6 +8,7 @@ void register_data_bench(BenchRegistry& registry);
 void register_layerwise_bench(BenchRegistry& registry);
 void register_qec_bench(BenchRegistry& registry);
 void register_statevector_bench(BenchRegistry& registry);
+void register_train_bench(BenchRegistry& registry);
 
 void register_benchmarks(BenchRegistry& registry) {
   register_checkpoint_bench(registry);
@@ -16,6 +17,7 @@ void register_benchmarks(BenchRegistry& registry) {
   register_layerwise_bench(registry);
   register_qec_bench(registry);
   register_statevector_bench(registry);
+  register_train_bench(registry);
 }
 
 }  // namespace tessera::bench

@@ -3,6 +3,7 @@
 #include "jobs/layerwise/layerwise_job.h"
 #include "jobs/photons/photons_job.h"
 #include "jobs/qec/qec_job.h"
+#include "jobs/data_parallel/data_parallel_job.h"
 
 namespace tessera::jobs {
 
@@ -10,6 +11,7 @@ void register_jobs(runtime::JobRegistry& registry) {
   layerwise::register_layerwise(registry);
   photons::register_photons(registry);
   qec::register_qec(registry);
+  data_parallel::register_data_parallel(registry);
 }
 
 }  // namespace tessera::jobs

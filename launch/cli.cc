@@ -54,6 +54,7 @@ int run_cli(int argc, char** argv, runtime::JobRegistry registry) {
   add_status_command(app, cli);
   add_qec_command(app, cli);
   add_data_command(app, cli);
+  add_plot_command(app, cli);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

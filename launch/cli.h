@@ -37,6 +37,7 @@ void add_submit_command(CLI::App& app, Cli& cli);
 void add_status_command(CLI::App& app, Cli& cli);
 void add_qec_command(CLI::App& app, Cli& cli);
 void add_data_command(CLI::App& app, Cli& cli);
+void add_plot_command(CLI::App& app, Cli& cli);
 
 // Parses the command line and runs the chosen command. Any exception ends
 // every rank of the job: the message is printed with this rank and MPI_Abort

@@ -1,0 +1,231 @@
+// The data_parallel job as a user runs it: `tessera run` under real mpirun on
+// real Fashion-MNIST shards (converted at test time from Debian's package).
+//
+// Run lengths are kept short (small models, tens of steps) so the whole file
+// takes about a minute on 2 cores; the configs/ hold the real runs.
+
+#include <signal.h>
+
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "datasets/fashion_mnist.h"
+#include "runtime/checkpoint/checkpoint.h"
+#include "runtime/checkpoint/checkpoint_catalog.h"
+#include "runtime/metrics_writer.h"
+#include "tests/runtime/checkpoint/running_job.h"
+#include "tests/testing/subprocess.h"
+#include "tests/testing/temp_dir.h"
+
+namespace tessera {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Shards of the whole data set and of a 4,096-image subset, made once.
+class DataParallelTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    data_ = new testing::TempDir();
+    datasets::FashionMnistOptions full;
+    full.out = data_->path() / "full";
+    datasets::convert_fashion_mnist(full);
+    datasets::FashionMnistOptions small;
+    small.out = data_->path() / "small";
+    small.per_shard = 512;
+    small.limit = 4096;
+    datasets::convert_fashion_mnist(small);
+  }
+  static void TearDownTestSuite() {
+    delete data_;
+    data_ = nullptr;
+  }
+
+  // A job file over the `set` ("full" or "small") shards, plus `body`.
+  std::filesystem::path job(const std::string& name, const std::string& set, const std::string& body) {
+    const std::filesystem::path dir = data_->path() / set;
+    const int train_shards = set == "full" ? 60 : 8;
+    const int test_shards = set == "full" ? 10 : 8;
+    std::string yaml = fmt::format(
+        "job: data_parallel\nname: {}\nseed: 3\nplot: false\n"
+        "runtime: {{progress_every: 0.2s}}\n"
+        "data:\n  train: \"{}/fmnist-train-{{000000..{:06d}}}.tar\"\n"
+        "  eval: \"{}/fmnist-test-{{000000..{:06d}}}.tar\"\n"
+        "  fields: {{image: npy, label: cls}}\n{}",
+        name, dir.string(), train_shards - 1, dir.string(), test_shards - 1, body);
+    std::filesystem::path file = tmp_ / (name + ".yaml");
+    testing::write_text(file, yaml);
+    return file;
+  }
+
+  // Runs `file` on `ranks` ranks into <tmp>/<out>; returns the run directory.
+  std::filesystem::path run(const std::filesystem::path& file, int ranks, const std::string& out,
+                            const std::vector<std::string>& overrides = {}, int expect_exit = 0) {
+    std::vector<std::string> argv = ranks > 0 ? testing::mpirun(ranks) : std::vector<std::string>{};
+    const std::filesystem::path dir = tmp_ / out;
+    for (const std::string& a : {std::string(TESSERA_BIN), std::string("run"), file.string(),
+                                 "output.dir=" + dir.string()}) {
+      argv.push_back(a);
+    }
+    argv.insert(argv.end(), overrides.begin(), overrides.end());
+    testing::CommandResult r = testing::run_command(argv, std::chrono::seconds(240));
+    EXPECT_EQ(r.exit_code, expect_exit) << r.output;
+    last_output_ = r.output;
+    return dir;
+  }
+
+  static std::vector<double> losses(const std::filesystem::path& run_dir) {
+    return runtime::read_metric(run_dir / "metrics.h5", "loss").values;
+  }
+
+  // Every model parameter of the run's newest checkpoint.
+  static std::map<std::string, std::vector<float>> parameters(const std::filesystem::path& run_dir) {
+    const std::filesystem::path checkpoints = run_dir / "checkpoints";
+    std::string latest = testing::read_text(checkpoints / "LATEST");
+    latest.erase(latest.find_last_not_of(" \n") + 1);
+    runtime::Checkpoint checkpoint(checkpoints / latest, 0, 1);
+    std::map<std::string, std::vector<float>> out;
+    for (const std::string& name : checkpoint.names()) {
+      if (name.starts_with("model/")) {
+        out[name] = checkpoint.read_vector<float>(name);
+      }
+    }
+    return out;
+  }
+
+  static double max_difference(const std::map<std::string, std::vector<float>>& a,
+                               const std::map<std::string, std::vector<float>>& b) {
+    EXPECT_EQ(a.size(), b.size());
+    double worst = 0;
+    for (const auto& [name, values] : a) {
+      const std::vector<float>& other = b.at(name);
+      EXPECT_EQ(values.size(), other.size()) << name;
+      for (std::size_t i = 0; i < values.size() && i < other.size(); ++i) {
+        worst = std::max(worst, static_cast<double>(std::abs(values[i] - other[i])));
+      }
+    }
+    return worst;
+  }
+
+  static void expect_same_losses(const std::vector<double>& expected, const std::vector<double>& actual,
+                                 double relative, const std::string& what) {
+    ASSERT_EQ(expected.size(), actual.size()) << what;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_NEAR(actual[i], expected[i], relative * std::abs(expected[i])) << what << ", step " << i + 1;
+    }
+  }
+
+  static testing::TempDir* data_;
+  testing::TempDir tmp_;
+  std::string last_output_;
+};
+
+testing::TempDir* DataParallelTest::data_ = nullptr;
+
+// Ranks of the runs below (one until comm's gradient reducer is in the build).
+constexpr int kRanks = 1;
+
+// A small classifier, 16 steps of a global batch of 64, loss logged every step.
+constexpr const char* kSmallClassifier =
+    "  mode: memory\n  shuffle: 4096\n  batch_size: 64\n"
+    "model: {kind: mlp, layers: [784, 64, 10]}\n"
+    "optim: {kind: sgd, lr: 0.05, momentum: 0.9, nesterov: true}\n"
+    "train: {steps: 16, loss: softmax_ce, log_every: 1, eval_every_epochs: 0, clip_grad_norm: 5.0,\n"
+    "        schedule: {kind: cosine, warmup: 4}}\n";
+
+TEST_F(DataParallelTest, TwoMicroBatchesEqualOneBatchOfTwiceTheSize) {
+  auto file = job("accumulate", "small", kSmallClassifier);
+  auto whole = run(file, 0, "whole");
+  auto halves = run(file, 0, "halves", {"train.accumulate=2"});
+  expect_same_losses(losses(whole), losses(halves), 1e-5, "accumulate 2");
+  EXPECT_LT(max_difference(parameters(whole), parameters(halves)), 1e-5);
+}
+
+TEST_F(DataParallelTest, SigtermThenResumeEndsBitwiseIdentical) {
+  // 120 steps of the deep autoencoder on small batches: long enough to stop in the middle.
+  auto file = job("resume", "small",
+                  "  mode: stream\n  shuffle: 256\n  batch_size: 64\n  target: input\n"
+                  "model: {kind: autoencoder, layers: [784, 256, 64, 16], activation: tanh}\n"
+                  "optim: {kind: adam, lr: 1.0e-3}\n"
+                  "train: {steps: 120, loss: sigmoid_ce, log_every: 5, eval_every_steps: 50}\n"
+                  "checkpoint: {every_steps: 40, keep: 2}\n");
+  auto reference = run(file, kRanks, "uninterrupted");
+
+  std::vector<std::string> argv = testing::mpirun(kRanks);
+  for (const std::string& a : {std::string(TESSERA_BIN), std::string("run"), file.string(),
+                               "output.dir=" + (tmp_ / "interrupted").string()}) {
+    argv.push_back(a);
+  }
+  {
+    testing::RunningJob job(argv);
+    ASSERT_TRUE(job.wait_for("train step", std::chrono::seconds(120))) << job.output();
+    for (pid_t rank : job.ranks()) {  // as Slurm does: every task gets the signal
+      ::kill(rank, SIGTERM);
+    }
+    testing::CommandResult stopped = job.wait(std::chrono::seconds(120));
+    ASSERT_EQ(stopped.exit_code, 3) << stopped.output;  // stopped with a checkpoint
+    EXPECT_THAT(stopped.output, HasSubstr("stopped after step"));
+    EXPECT_THAT(stopped.output, ::testing::Not(HasSubstr("stopped after step 120")));
+  }
+  auto resumed = run(file, kRanks, "interrupted");
+  EXPECT_THAT(last_output_, HasSubstr("resumed from"));
+  const auto expected = parameters(reference);
+  const auto actual = parameters(resumed);
+  ASSERT_EQ(expected.size(), actual.size());
+  for (const auto& [name, values] : expected) {
+    EXPECT_TRUE(values == actual.at(name)) << name << " differs after stop + resume";
+  }
+  // The metric series continue exactly: same rows, same losses.
+  EXPECT_EQ(losses(reference), losses(resumed));
+}
+
+TEST_F(DataParallelTest, ClassifierReaches85PercentTestAccuracyInTwoEpochs) {
+  // 2 epochs of a 784-256-128-10 MLP (938 steps of 128), the full 10,000-image test set.
+  auto file = job("classifier", "full",
+                  "  mode: memory\n  shuffle: 60000\n  batch_size: 128\n"
+                  "model: {kind: mlp, layers: [784, 256, 128, 10]}\n"
+                  "optim: {kind: adam, lr: 1.0e-3}\n"
+                  "train: {epochs: 2, loss: softmax_ce, log_every: 50, eval_every_epochs: 1}\n");
+  auto dir = run(file, kRanks, "classifier");
+  runtime::MetricSeries accuracy = runtime::read_metric(dir / "metrics.h5", "eval/accuracy");
+  ASSERT_EQ(accuracy.values.size(), 2u);
+  EXPECT_GE(accuracy.values.back(), 0.85) << last_output_;
+}
+
+TEST_F(DataParallelTest, AutoencoderLossFallsWellBelowItsStart) {
+  // The paper's 784-1000-500-250-30 autoencoder, one epoch (60 steps of 1,000 images).
+  auto file = job("autoencoder", "full",
+                  "  mode: memory\n  shuffle: 60000\n  batch_size: 1000\n  target: input\n"
+                  "model: {kind: autoencoder, layers: [784, 1000, 500, 250, 30], activation: tanh}\n"
+                  "optim: {kind: adam, lr: 1.0e-3}\n"
+                  "train: {steps: 60, loss: sigmoid_ce, log_every: 5, eval_at_start: true,\n"
+                  "        eval_every_epochs: 0, eval_batch: 1000}\n");
+  auto dir = run(file, kRanks, "autoencoder");
+  runtime::MetricSeries eval = runtime::read_metric(dir / "metrics.h5", "eval/loss");
+  ASSERT_EQ(eval.values.size(), 2u);
+  EXPECT_NEAR(eval.values.front(), 784 * std::log(2.0), 30);  // ~543 before training
+  EXPECT_LT(eval.values.back(), 0.7 * eval.values.front()) << last_output_;  // the floor is ~186
+}
+
+TEST_F(DataParallelTest, PlotDrawsTheRunsMetrics) {
+  auto file = job("plotted", "small", kSmallClassifier);
+  auto dir = run(file, 0, "plotted", {"plot=true"});
+  EXPECT_TRUE(std::filesystem::exists(dir / "plots" / "loss.png"));
+  testing::CommandResult r = testing::run_command(
+      {TESSERA_BIN, "plot", dir.string(), dir.string(), "-m", "loss", "--svg", "-o", (tmp_ / "both").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(testing::read_text(tmp_ / "both" / "loss.svg"), HasSubstr("<svg"));
+}
+
+TEST_F(DataParallelTest, GlobalBatchThatDoesNotDivideOverTheRanksIsRefused) {
+  auto file = job("odd", "small", kSmallClassifier);
+  run(file, 2, "odd", {"data.batch_size=63"}, 2);
+  EXPECT_THAT(last_output_, HasSubstr("data.batch_size = 63 (the global batch must be divisible by the 2 ranks)"));
+}
+
+}  // namespace
+}  // namespace tessera
