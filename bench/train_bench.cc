@@ -32,7 +32,9 @@
 
 #include "bench/bench_registry.h"
 #include "datasets/fashion_mnist.h"
-#include "jobs/data_parallel/reducer_grad_sync.h"
+#include "comm/factory.h"
+#include "comm/torch/gradient_reducer.h"
+#include "jobs/train/reducer_grad_sync.h"
 #include "jobs/train/backprop_step.h"
 #include "jobs/train/memory_source.h"
 #include "jobs/train/model_factory.h"
@@ -101,6 +103,8 @@ int worker(const Options& o, BenchArgs& args) {
   const int rank = coordinator.rank();
   const int world = coordinator.size();
   jobs::train::set_torch_threads(o.threads);
+  runtime::RuntimeConfig runtime_config;
+  std::unique_ptr<comm::Communicator> comm_world = comm::make_communicator(runtime_config, session->launch());
   std::string dir = o.data;
   if (dir.empty()) {
     dir = rank == 0 ? convert_to_temp() : std::string();
@@ -129,9 +133,10 @@ int worker(const Options& o, BenchArgs& args) {
   std::shared_ptr<jobs::train::Model> alone_model = jobs::train::make_model(model_config);
   auto optimizer = optim::make_optimizer(optim_config, model->parameters());
   auto alone_optimizer = optim::make_optimizer(optim_config, alone_model->parameters());
-  jobs::data_parallel::DdpConfig ddp;
-  ddp.bucket_mb = o.bucket_mb;
-  jobs::data_parallel::ReducerGradSync reducer(world, *model, ddp);
+  comm::ReducerOptions reducer_options;
+  reducer_options.bucket_mb = o.bucket_mb;
+  comm::GradientReducer gradient_reducer(*model, *comm_world, reducer_options);
+  jobs::train::ReducerGradSync reducer(gradient_reducer);
   jobs::train::LocalGradSync alone;
   const jobs::train::BackpropOptions loss{jobs::train::LossKind::kSigmoidCrossEntropy};
   jobs::train::BackpropStep ddp_step(*model, *optimizer, reducer, loss);

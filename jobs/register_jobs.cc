@@ -1,9 +1,9 @@
 #include "jobs/register_jobs.h"
 
+#include "jobs/data_parallel/data_parallel_job.h"
 #include "jobs/layerwise/layerwise_job.h"
 #include "jobs/photons/photons_job.h"
 #include "jobs/qec/qec_job.h"
-#include "jobs/data_parallel/data_parallel_job.h"
 
 namespace tessera::jobs {
 

@@ -1,5 +1,7 @@
 #include "comm/torch/gradient_reducer.h"
 
+#include <chrono>
+
 #include <torch/csrc/autograd/engine.h>
 #include <torch/csrc/autograd/utils/lambda_post_hook.h>
 #include <torch/csrc/autograd/variable.h>
@@ -313,11 +315,13 @@ void GradientReducer::finalize() {
     p.ready = true;
     --buckets_[p.bucket].pending;
   }
+  const auto waiting = std::chrono::steady_clock::now();
   launch_ready_buckets();
   try {
     for (Bucket& b : buckets_) {
       b.work.wait();
     }
+    exposed_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - waiting).count();
     if (options_.find_unused_parameters) {
       // A parameter no rank used keeps no gradient (as DDP), so optimizers skip it.
       unused_.clear();
@@ -374,6 +378,11 @@ std::size_t GradientReducer::launched_buckets() const {
   std::lock_guard lock(mu_);
   return static_cast<std::size_t>(
       std::count_if(buckets_.begin(), buckets_.end(), [](const Bucket& b) { return b.launched; }));
+}
+
+double GradientReducer::exposed_seconds() const {
+  std::lock_guard lock(mu_);
+  return exposed_seconds_;
 }
 
 std::vector<std::string> GradientReducer::unused_parameters() const {

@@ -120,6 +120,9 @@ class GradientReducer {
   // Buckets whose all-reduce has been launched in the backward pass under
   // way (diagnostics: shows communication starting before backward ends).
   std::size_t launched_buckets() const;
+  // Seconds the last synchronised backward spent at its end waiting for the
+  // all-reduces: the communication the backward pass did not hide.
+  double exposed_seconds() const;
 
  private:
   struct Parameter;
@@ -145,6 +148,7 @@ class GradientReducer {
   bool finalize_queued_ = false;   // this backward's final callback is queued
   std::size_t next_launch_ = 0;    // first bucket not yet launched
   std::vector<std::string> unused_;
+  double exposed_seconds_ = 0;
 };
 
 }  // namespace tessera::comm

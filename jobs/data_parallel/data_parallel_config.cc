@@ -6,6 +6,8 @@ void DdpConfig::fields(config::Fields& f) {
   f("bucket_mb", bucket_mb, "gradient bucket size in MB (reverse parameter order)", config::positive<double>());
   f("first_bucket_mb", first_bucket_mb, "size of the first bucket in MB (communication starts early)",
     config::positive<double>());
+  f("find_unused_parameters", find_unused_parameters,
+    "allow parameters that get no gradient in a step (reduced as zeros; else an error naming them)");
 }
 
 void DataParallelConfig::fields(config::Fields& f) {

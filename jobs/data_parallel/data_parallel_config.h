@@ -25,6 +25,7 @@ namespace tessera::jobs::data_parallel {
 struct DdpConfig {
   double bucket_mb = 25;        // gradient bucket size in MB (buckets in reverse parameter order)
   double first_bucket_mb = 1;   // the first bucket, small so communication starts early
+  bool find_unused_parameters = false;  // allow parameters that get no gradient (reduced as zeros)
 
   void fields(config::Fields& f);
 };

@@ -5,9 +5,12 @@
 #include <torch/cuda.h>
 #include <torch/types.h>
 
-#include "jobs/data_parallel/reducer_grad_sync.h"
+#include "comm/factory.h"
+#include "comm/torch/gradient_reducer.h"
+
 #include "jobs/train/backprop_step.h"
 #include "jobs/train/model_factory.h"
+#include "jobs/train/reducer_grad_sync.h"
 #include "jobs/train/shard_sources.h"
 #include "jobs/train/torch_threads.h"
 #include "jobs/train/trainer.h"
@@ -35,6 +38,14 @@ c10::Device training_device(const runtime::JobContext& context) {
   return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(context.launch.local_rank));
 }
 
+comm::ReducerOptions reducer_options(const DdpConfig& ddp) {
+  comm::ReducerOptions options;
+  options.first_bucket_mb = ddp.first_bucket_mb;
+  options.bucket_mb = ddp.bucket_mb;
+  options.find_unused_parameters = ddp.find_unused_parameters;
+  return options;
+}
+
 // The run's figures, drawn by rank 0 once the metrics are on disk.
 void draw_plots(runtime::JobContext& context) {
   context.metrics.flush();
@@ -52,8 +63,9 @@ void DataParallelJob::run(runtime::JobContext& context) {
   const runtime::JobSpec& spec = context.spec;
   train::set_torch_threads(spec.runtime.threads_per_rank);
   const c10::Device device = training_device(context);
-  const int rank = context.launch.rank;
-  const int size = context.launch.size;
+  std::unique_ptr<comm::Communicator> world = comm::make_communicator(spec.runtime, context.launch);
+  const int rank = world->rank();
+  const int size = world->size();
   train::DataSources data = train::make_data_sources(config_.data, {rank, size, spec.seed},
                                                      config_.train.eval_batch, config_.train.eval_train);
 
@@ -63,8 +75,9 @@ void DataParallelJob::run(runtime::JobContext& context) {
   if (rank == 0) {
     spdlog::info("model: {}", model->describe());
   }
-  // Broadcasts rank 0's parameters and buffers, then reduces gradients.
-  ReducerGradSync sync(size, *model, config_.ddp);
+  // Broadcasts rank 0's parameters and buffers, then averages gradients.
+  comm::GradientReducer reducer(*model, *world, reducer_options(config_.ddp));
+  train::ReducerGradSync sync(reducer);
   std::unique_ptr<torch::optim::Optimizer> optimizer = optim::make_optimizer(config_.optim, model->parameters());
   train::BackpropStep step(*model, *optimizer, sync,
                            {*train::loss_from_name(config_.train.loss), config_.train.clip_grad_norm});

@@ -1,7 +1,5 @@
 #include "jobs/train/backprop_step.h"
 
-#include <chrono>
-
 #include <torch/nn/utils/clip_grad.h>
 
 #include "jobs/train/tensor_arrays.h"
@@ -32,9 +30,7 @@ StepResult BackpropStep::step(std::span<const Batch> micro_batches, double lr) {
     (micro_batches.size() == 1 ? total : total / k).backward();
     loss_sum = loss_sum.defined() ? loss_sum + loss.detach() : loss.detach();
   }
-  const auto waited = std::chrono::steady_clock::now();
-  sync_.after_backward();
-  result.comm_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - waited).count();
+  result.comm_seconds = sync_.after_backward();
   if (options_.clip_grad_norm > 0) {
     const double norm = torch::nn::utils::clip_grad_norm_(model_.parameters(), options_.clip_grad_norm);
     result.extra.emplace_back("grad_norm", norm);

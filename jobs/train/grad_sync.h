@@ -10,6 +10,9 @@
 // Per step with k micro-batches:
 //   for i in 0..k-1: before_backward(i == k - 1); loss.backward();
 //   after_backward();   // gradients now averaged over the ranks
+// after_backward() returns the exposed communication of the step: seconds
+// spent waiting for gradient communication that the backward pass did not
+// hide.
 // Called from the training thread only.
 
 #include <vector>
@@ -23,8 +26,8 @@ class GradSync {
   // local, accumulating (DDP's no_sync); true reduces everything accumulated.
   virtual void before_backward(bool sync) = 0;
   // After the syncing backward: returns once every gradient holds its
-  // average over the ranks. The time spent here is the exposed communication.
-  virtual void after_backward() = 0;
+  // average over the ranks, with the step's exposed communication (seconds).
+  virtual double after_backward() = 0;
 };
 
 // Several GradSyncs over disjoint parameter groups, as one (MoE: expert
@@ -38,10 +41,12 @@ class GradSyncGroup final : public GradSync {
       m->before_backward(sync);
     }
   }
-  void after_backward() override {
+  double after_backward() override {
+    double exposed = 0;
     for (GradSync* m : members_) {
-      m->after_backward();
+      exposed += m->after_backward();
     }
+    return exposed;
   }
 
  private:
@@ -52,7 +57,7 @@ class GradSyncGroup final : public GradSync {
 class LocalGradSync final : public GradSync {
  public:
   void before_backward(bool /*sync*/) override {}
-  void after_backward() override {}
+  double after_backward() override { return 0; }
 };
 
 }  // namespace tessera::jobs::train
