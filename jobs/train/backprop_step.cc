@@ -2,7 +2,7 @@
 
 #include <torch/nn/utils/clip_grad.h>
 
-#include "jobs/train/tensor_arrays.h"
+#include "jobs/train/module_state.h"
 #include "optim/optimizer_factory.h"
 
 namespace tessera::jobs::train {

@@ -1,17 +1,16 @@
 #pragma once
 
-// Tensors in checkpoints: LibTorch tensors as the store's arrays and back,
-// and whole modules and optimizers under a name prefix.
+// Modules and optimizers in checkpoints, under a name prefix, through the
+// checkpoint store's tensor adapter (runtime/checkpoint/torch_arrays.h).
 //
-//   save_module(state, "model", model);           // model/fc1.weight, ... (replicated)
-//   save_optimizer(state, "optimizer", optimizer); // optimizer/0/3/exp_avg, ...
+//   save_module(state, "model", model);             // model/fc1.weight, ... (replicated)
+//   save_optimizer(state, "optimizer", optimizer);  // optimizer/0/3/exp_avg, ...
 //   load_module(checkpoint, "model", model);
 //
 // Data-parallel replicas hold equal parameters and optimizer state, so both
 // are saved as replicated arrays: written once, readable on any world size.
 
 #include <string>
-#include <string_view>
 
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
@@ -20,15 +19,6 @@
 #include "runtime/checkpoint/checkpoint_state.h"
 
 namespace tessera::jobs::train {
-
-// A view of `tensor` for a checkpoint: its own bytes when it is a contiguous
-// CPU tensor, else a contiguous CPU copy; the ArrayRef keeps either alive.
-runtime::ArrayRef tensor_array_ref(const at::Tensor& tensor);
-
-// Array `name` of `checkpoint` as a new CPU tensor. Throws CheckpointError.
-at::Tensor read_tensor(const runtime::Checkpoint& checkpoint, std::string_view name);
-// Copies array `name` into `into` (any device; shape and dtype must match).
-void read_into(const runtime::Checkpoint& checkpoint, std::string_view name, at::Tensor& into);
 
 // Parameters and buffers of `module` as replicated arrays "<prefix>/<name>".
 void save_module(runtime::CheckpointState& state, const std::string& prefix,
