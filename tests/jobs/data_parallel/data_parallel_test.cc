@@ -17,7 +17,7 @@
 #include "runtime/checkpoint/checkpoint.h"
 #include "runtime/checkpoint/checkpoint_catalog.h"
 #include "runtime/metrics_writer.h"
-#include "tests/runtime/checkpoint/running_job.h"
+#include "tests/testing/running_job.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 
