@@ -247,5 +247,21 @@ TEST_F(DataParallelTest, GlobalBatchThatDoesNotDivideOverTheRanksIsRefused) {
   EXPECT_THAT(last_output_, HasSubstr("data.batch_size = 63 (the global batch must be divisible by the 2 ranks)"));
 }
 
+TEST_F(DataParallelTest, ShippedConfigsRunOnConvertedShards) {
+  // configs/*.yaml as a user runs them after `tessera data convert fashion-mnist --out data/fmnist`,
+  // cut to 2 steps on 2 ranks: their keys, shard names and model sizes hold together.
+  const std::string shards = (data_->path() / "full").string() + "/";
+  for (const std::string name : {"quickstart", "fmnist_autoencoder", "fmnist_classifier"}) {
+    std::string yaml = testing::read_text("configs/" + name + ".yaml");
+    for (std::size_t at = yaml.find("data/fmnist/"); at != std::string::npos; at = yaml.find("data/fmnist/", at)) {
+      yaml.replace(at, std::string("data/fmnist/").size(), shards);
+    }
+    const std::filesystem::path file = tmp_ / (name + ".yaml");
+    testing::write_text(file, yaml);
+    auto dir = run(file, 2, name, {"train.steps=2", "train.eval_every_epochs=0", "plot=false"});
+    EXPECT_EQ(losses(dir).size(), 1u) << name << ": " << last_output_;  // the last step is always logged
+  }
+}
+
 }  // namespace
 }  // namespace tessera
