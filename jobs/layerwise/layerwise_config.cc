@@ -130,6 +130,12 @@ void LayerwiseConfig::fields(config::Fields& f) {
 
 void CompleteDepthConfig::fields(config::Fields& f) {
   f("epochs", epochs, "epochs over the training set, every parameter trained", config::at_least(1));
+  f("init",
+    init,
+    "zero: every angle starts at 0, as LL's layers | random: uniform in [0, 2 pi), drawn from the "
+    "circuit seed "
+    "(the barren-plateau regime)",
+    config::one_of({"zero", "random"}));
 }
 
 void OutputConfig::fields(config::Fields& f) {

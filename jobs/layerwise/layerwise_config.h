@@ -85,7 +85,9 @@ struct LayerwiseConfig {
 
 // Complete-depth learning: the whole circuit trained from the start.
 struct CompleteDepthConfig {
-  int epochs = 36;  // epochs over the training set
+  int epochs = 36;            // epochs over the training set
+  std::string init = "zero";  // zero: every angle 0 (as LL's layers) | random: uniform in [0, 2
+                              // pi), per circuit seed
 
   void fields(config::Fields& f);
 };

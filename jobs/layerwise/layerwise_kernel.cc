@@ -1,6 +1,7 @@
 #include "jobs/layerwise/layerwise_kernel.h"
 
 #include <cmath>
+#include <numbers>
 #include <set>
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include "jobs/layerwise/layerwise_strategy.h"
 #include "jobs/layerwise/qnn_model.h"
 #include "jobs/layerwise/qnn_trainer.h"
+#include "runtime/rng.h"
 #include "runtime/error.h"
 
 namespace tessera::jobs::layerwise {
@@ -55,6 +57,10 @@ nlohmann::json setup_json(const LayerwiseSetup& s, const std::string& strategy) 
         {"min_improvement", s.ll.min_improvement}};
   } else {
     j["schedule"] = {{"epochs", s.cdl.epochs}};
+    if (s.cdl.init != "zero") {
+      j["schedule"]["init"] =
+          s.cdl.init;  // absent for zero: ids of zero-init tasks stay as they were
+    }
   }
   return j;
 }
@@ -168,6 +174,12 @@ sweep::ChunkResult LayerwiseKernel::run_chunk(const sweep::Task& task, const swe
     trainer.start(std::min(s.ll.start_layers, s.model.total_layers));
     run_layerwise(trainer, s.ll, s.model.total_layers);
   } else {
+    if (s.cdl.init == "random") {
+      runtime::Rng rng(p.seed ^ 0xC0FFEE5EED5EEDull);
+      for (double& theta : trainer.parameters()) {
+        theta = 2 * std::numbers::pi * static_cast<double>(rng.next() >> 11) * 0x1.0p-53;
+      }
+    }
     trainer.start(s.model.total_layers);
     run_complete_depth(trainer, s.cdl, s.model.total_layers);
   }

@@ -18,7 +18,8 @@
 //
 // Complete-depth learning (CDL)
 //   The final circuit, every parameter trained for cdl.epochs epochs, with
-//   the same optimizer, loss and shots.
+//   the same optimizer, loss and shots. Angles start at 0 (cdl.init: zero)
+//   or uniformly random (cdl.init: random, set by the kernel).
 
 #include <vector>
 

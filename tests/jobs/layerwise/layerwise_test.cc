@@ -333,6 +333,12 @@ TEST(LayerwiseKernel, DescribeCarriesTheScheduleIntoTheTaskIdentity) {
   EXPECT_EQ(
       LayerwiseKernel(setup).describe({{"strategy", "cdl"}}).params,
       kernel.describe({{"strategy", "cdl"}}).params);
+  // A random CDL start is another task; the default keeps the zero-init id.
+  setup.cdl.init = "random";
+  EXPECT_EQ(
+      LayerwiseKernel(setup).describe({{"strategy", "cdl"}}).params["setup"]["schedule"]["init"],
+      "random");
+  EXPECT_FALSE(kernel.describe({{"strategy", "cdl"}}).params["setup"]["schedule"].contains("init"));
 }
 
 TEST(LayerwiseKernel, DescribeRejectsBadPoints) {
