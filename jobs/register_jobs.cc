@@ -2,6 +2,7 @@
 
 #include "jobs/data_parallel/data_parallel_job.h"
 #include "jobs/layerwise/layerwise_job.h"
+#include "jobs/moe/moe_job.h"
 #include "jobs/photons/photons_job.h"
 #include "jobs/qec/qec_job.h"
 
@@ -12,6 +13,7 @@ void register_jobs(runtime::JobRegistry& registry) {
   photons::register_photons(registry);
   qec::register_qec(registry);
   data_parallel::register_data_parallel(registry);
+  moe::register_moe(registry);
 }
 
 }  // namespace tessera::jobs
