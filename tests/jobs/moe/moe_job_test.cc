@@ -60,7 +60,8 @@ class MoeJobTest : public ::testing::Test {
   }
 
   // Runs on `ranks` ranks (0: no mpirun) into <tmp>/<out>.
-  std::filesystem::path run(int ranks, const std::string& out, const std::vector<std::string>& overrides = {}) {
+  std::filesystem::path run(int ranks, const std::string& out, const std::vector<std::string>& overrides = {},
+                            bool expect_success = true) {
     std::vector<std::string> argv = ranks > 0 ? testing::mpirun(ranks) : std::vector<std::string>{};
     const std::filesystem::path dir = tmp_ / out;
     for (const std::string& a : {std::string(TESSERA_BIN), std::string("run"), job("moe-test").string(),
@@ -69,7 +70,11 @@ class MoeJobTest : public ::testing::Test {
     }
     argv.insert(argv.end(), overrides.begin(), overrides.end());
     testing::CommandResult r = testing::run_command(argv, std::chrono::seconds(180));
-    EXPECT_EQ(r.exit_code, 0) << r.output;
+    if (expect_success) {
+      EXPECT_EQ(r.exit_code, 0) << r.output;
+    } else {
+      EXPECT_NE(r.exit_code, 0) << r.output;
+    }
     last_output_ = r.output;
     return dir;
   }
@@ -93,7 +98,7 @@ class MoeJobTest : public ::testing::Test {
 
 testing::TempDir* MoeJobTest::data_ = nullptr;
 
-TEST_F(MoeJobTest, StopAndResumeContinuesBitwiseAndCheckpointsReshardAcrossEpSizes) {
+TEST_F(MoeJobTest, StopAndResumeIsBitwiseAndCheckpointsReshardAcrossEpSizes) {
   // Reference: 6 steps on 2 ranks, ep_size 2.
   const auto whole = run(2, "whole");
   EXPECT_THAT(last_output_, HasSubstr("ep_size 2"));
@@ -126,18 +131,21 @@ TEST_F(MoeJobTest, StopAndResumeContinuesBitwiseAndCheckpointsReshardAcrossEpSiz
   EXPECT_THAT(last_output_, HasSubstr("resumed from"));
   expect_close(losses, series(from_one, "loss"), 1e-4, "ep 1 -> 2");
   EXPECT_NEAR(series(from_one, "eval/loss").back(), eval.back(), 1e-4 * eval.back()) << "ep 1 -> 2 eval";
-}
 
-TEST_F(MoeJobTest, FourRanksEpFourResumeOnTwoRanksEpTwo) {
-  const auto whole = run(2, "whole");
+  // ep_size 4 (4 ranks) -> 2.
   const auto from_four = run(4, "from-four", {"moe.ep_size=4", "train.steps=3"});
   EXPECT_THAT(last_output_, HasSubstr("ep_size 4"));
   run(2, "from-four");
   EXPECT_THAT(last_output_, HasSubstr("resumed from"));
-  expect_close(series(whole, "loss"), series(from_four, "loss"), 1e-4, "ep 4 -> 2");
-  EXPECT_NEAR(series(from_four, "eval/loss").back(), series(whole, "eval/loss").back(),
-              1e-4 * series(whole, "eval/loss").back())
-      << "ep 4 -> 2 eval";
+  expect_close(losses, series(from_four, "loss"), 1e-4, "ep 4 -> 2");
+  EXPECT_NEAR(series(from_four, "eval/loss").back(), eval.back(), 1e-4 * eval.back()) << "ep 4 -> 2 eval";
+}
+
+TEST_F(MoeJobTest, EpSizeMustDivideTheWorldAndTheExperts) {
+  run(0, "bad-world", {"moe.ep_size=2"}, /*expect_success=*/false);
+  EXPECT_THAT(last_output_, HasSubstr("moe.ep_size = 2 (must divide the 1 ranks)"));
+  run(0, "bad-experts", {"moe.ep_size=1", "moe.experts=3", "moe.top_k=4"}, /*expect_success=*/false);
+  EXPECT_THAT(last_output_, HasSubstr("moe.top_k = 4 (must be <= moe.experts = 3)"));
 }
 
 }  // namespace
