@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <torch/cuda.h>
 #include <torch/types.h>
 
 #include "comm/factory.h"
@@ -34,7 +35,8 @@ double unigram_bits(const torch::Tensor& bytes) {
 // round-robin over the ranks, and every rank runs the same number of
 // forwards (a rank without a batch of its own repeats one with weight 0), so
 // the MoE layers' exchanges stay matched.
-double evaluate(MoeLm& model, const torch::Tensor& split, std::int64_t batch, comm::Communicator& world) {
+double evaluate(MoeLm& model, const torch::Tensor& split, std::int64_t batch, comm::Communicator& world,
+                const c10::Device& device) {
   const std::int64_t n = split.size(0);
   const std::int64_t batches = (n + batch - 1) / batch;
   const std::int64_t rounds = (batches + world.size() - 1) / world.size();
@@ -45,7 +47,7 @@ double evaluate(MoeLm& model, const torch::Tensor& split, std::int64_t batch, co
     const std::int64_t b = round * world.size() + world.rank();
     const bool mine = b < batches;
     const std::int64_t start = (mine ? b : 0) * batch;
-    torch::Tensor input = split.narrow(0, start, std::min(batch, n - start)).to(torch::kFloat);
+    torch::Tensor input = split.narrow(0, start, std::min(batch, n - start)).to(device, torch::kFloat);
     const double loss = MoeLm::next_byte_loss(model.forward(input), input).item<double>();
     if (mine) {
       const double tokens = static_cast<double>(input.size(0) * (input.size(1) - 1));
@@ -53,9 +55,27 @@ double evaluate(MoeLm& model, const torch::Tensor& split, std::int64_t batch, co
       sums[1] += tokens;
     }
   }
+  sums = sums.to(device);
   world.all_reduce(comm::as_buffer(sums)).wait();
+  sums = sums.to(torch::kCPU);
   model.train();
   return sums[0].item<double>() / sums[1].item<double>();
+}
+
+c10::Device training_device(const runtime::JobContext& context) {
+  if (context.spec.runtime.device != "cuda") {
+    return c10::kCPU;
+  }
+  if (!torch::cuda::is_available()) {
+    throw ConfigError("runtime.device = cuda (this LibTorch has no CUDA, or no GPU is visible; "
+                      "use runtime.device: cpu or a CUDA build of LibTorch)");
+  }
+  const auto gpus = static_cast<int>(torch::cuda::device_count());
+  if (context.launch.local_rank >= gpus) {
+    throw ConfigError(fmt::format("runtime.device = cuda (local rank {} but only {} GPUs on {})",
+                                  context.launch.local_rank, gpus, context.launch.host));
+  }
+  return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(context.launch.local_rank));
 }
 
 }  // namespace
@@ -63,9 +83,7 @@ double evaluate(MoeLm& model, const torch::Tensor& split, std::int64_t batch, co
 void MoeJob::run(runtime::JobContext& context) {
   const runtime::JobSpec& spec = context.spec;
   train::set_torch_threads(spec.runtime.threads_per_rank);
-  if (spec.runtime.device != "cpu") {
-    throw ConfigError(fmt::format("runtime.device = {} (job moe runs on cpu in this build)", spec.runtime.device));
-  }
+  const c10::Device device = training_device(context);
   std::unique_ptr<comm::Communicator> world = comm::make_communicator(spec.runtime, context.launch);
   const int rank = world->rank();
   const int size = world->size();
@@ -95,6 +113,7 @@ void MoeJob::run(runtime::JobContext& context) {
 
   torch::manual_seed(spec.seed);
   MoeLm model(config_.model, config_.moe, ep.get(), spec.seed);
+  model.to(device);
   if (rank == 0) {
     spdlog::info("model: {}; {} ranks = {} data-parallel x ep_size {}", model.describe(), size, size / ep_size,
                  ep_size);
@@ -116,6 +135,7 @@ void MoeJob::run(runtime::JobContext& context) {
   parts.model = &model;
   parts.runner = &step;
   parts.train = &source;
+  parts.device = device;
   parts.global_batch = global;
   parts.base_lr = config_.optim.lr;
   train::Trainer trainer(config_.train, parts, context);
@@ -124,7 +144,8 @@ void MoeJob::run(runtime::JobContext& context) {
     return;
   }
   if (!data.loader.eval.empty()) {
-    const double eval = evaluate(model, train::load_split(data, data.loader.eval).inputs, config_.eval_batch, *world);
+    const double eval =
+        evaluate(model, train::load_split(data, data.loader.eval).inputs, config_.eval_batch, *world, device);
     const double bits = eval / std::log(2.0);
     context.metrics.append(summary.steps, "eval/loss", eval);
     context.metrics.append(summary.steps, "eval/bits_per_byte", bits);

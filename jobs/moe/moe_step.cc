@@ -57,14 +57,15 @@ double MoeStep::clip() {
   // rank of the EP group holds other experts, so their squares are summed
   // over the group, and added once.
   double shared = 0;
-  torch::Tensor experts = torch::zeros({1}, torch::kDouble);
+  torch::Tensor experts = torch::zeros({1}, torch::TensorOptions().dtype(torch::kDouble).device(
+                                                model_.parameters().front().device()));
   for (const auto& item : model_.named_parameters()) {
     if (!item.value().grad().defined()) {
       continue;
     }
     const double sq = item.value().grad().to(torch::kDouble).square().sum().item<double>();
     if (MoeLm::is_expert_parameter(item.key())) {
-      experts[0] += sq;
+      experts += sq;
     } else {
       shared += sq;
     }
@@ -72,7 +73,7 @@ double MoeStep::clip() {
   if (ep_ != nullptr && ep_->size() > 1) {
     ep_->all_reduce(comm::as_buffer(experts)).wait();
   }
-  const double norm = std::sqrt(shared + experts[0].item<double>());
+  const double norm = std::sqrt(shared + experts.item<double>());
   const double scale = clip_grad_norm_ / (norm + 1e-6);
   if (scale < 1) {
     torch::NoGradGuard no_grad;

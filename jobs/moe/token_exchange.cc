@@ -1,5 +1,6 @@
 #include "jobs/moe/token_exchange.h"
 
+#include <algorithm>
 #include <chrono>
 #include <numeric>
 
@@ -69,6 +70,16 @@ class ExchangeRows : public torch::autograd::Function<ExchangeRows> {
 
 std::vector<std::int64_t> exchange_counts(comm::Communicator& comm, const std::vector<std::int64_t>& send) {
   std::vector<std::int64_t> recv(send.size());
+  if (comm.device().is_cuda()) {
+    // NCCL moves device memory only: a few bytes there and back.
+    const torch::Device device(torch::kCUDA, static_cast<c10::DeviceIndex>(comm.device().index));
+    torch::Tensor s = torch::tensor(send, torch::TensorOptions().dtype(torch::kLong)).to(device);
+    torch::Tensor r = torch::empty_like(s);
+    comm.all_to_all(comm::as_buffer(s), comm::as_buffer(r)).wait();
+    r = r.to(torch::kCPU);
+    std::copy(r.data_ptr<std::int64_t>(), r.data_ptr<std::int64_t>() + r.numel(), recv.begin());
+    return recv;
+  }
   comm.all_to_all(comm::as_buffer(send), comm::as_buffer(recv)).wait();
   return recv;
 }
