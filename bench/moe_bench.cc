@@ -1,7 +1,8 @@
 // tessera bench moe: one MoE layer (8 SwiGLU experts, top-2, d_model 256,
 // d_ff 1024, 4,096 tokens per rank; dropless), forward + backward, on 2 ranks:
 //
-//   ep 1      every rank holds all 8 experts (pure data parallel, no all-to-all)
+//   ep 1      every rank holds all 8 experts (pure data parallel, no all-to-all;
+//             the expert gradients are all-reduced over the ranks)
 //   ep 2      4 experts per rank, tokens exchanged with all_to_allv
 //             (local experts as a loop over token blocks, and as one padded bmm)
 //   dense     baseline: a dense SwiGLU FFN with the same active parameters per
@@ -135,7 +136,7 @@ int worker(const Options& o, BenchArgs& args) {
   torch::Tensor x = at::randn({o.tokens, o.d_model}, g, torch::TensorOptions().dtype(torch::kFloat));
   torch::Tensor up = at::randn({o.tokens, o.d_model}, g, torch::TensorOptions().dtype(torch::kFloat));
 
-  const char* names[] = {"ep 1 (all experts local)", "ep 2, loop", "ep 2, batched", "dense FFN baseline"};
+  const char* names[] = {"ep 1 (experts replicated)", "ep 2, loop", "ep 2, batched", "dense FFN baseline"};
   jobs::moe::MoeLayer* layers[] = {&ep1, &ep_loop, &ep_batched, nullptr};
   constexpr int kModes = 4;
   ModeTimes times[kModes];
@@ -144,6 +145,15 @@ int worker(const Options& o, BenchArgs& args) {
       layers[mode]->zero_grad();
       torch::Tensor y = layers[mode]->forward(x);
       ((y * up).sum() + layers[mode]->loss()).backward();
+      if (mode == 0 && size > 1) {
+        // Replicated experts need their gradients averaged over the ranks
+        // (data parallel); sharded experts (ep 2) do not.
+        for (const auto& item : layers[mode]->named_parameters()) {
+          if (jobs::moe::MoeLayer::is_expert_parameter(item.key())) {
+            world->all_reduce(comm::as_buffer(item.value().grad()), {.op = comm::ReduceOp::kAvg}).wait();
+          }
+        }
+      }
     } else {
       dense.zero_grad();
       (dense.forward(x) * up).sum().backward();
