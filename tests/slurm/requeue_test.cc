@@ -1,14 +1,16 @@
-// Stopping and coming back under Slurm: a signal by hand, a preemption by an
-// urgent job, a time limit shorter than the work (reached through Slurm's
-// warning signal, and through checkpoint.before_time_limit). Each job checkpoints,
-// requeues itself and resumes, and ends in exactly the state of a run that
-// was never interrupted. The jobs were started by the Scenarios environment
-// (scenarios.h) so that Slurm's timers for all three run at once.
+// Stopping and coming back under Slurm: a signal by hand (to test_state, a
+// QEC sweep and a data_parallel training job), a preemption by an urgent job,
+// a time limit shorter than the work (reached through Slurm's warning signal,
+// and through checkpoint.before_time_limit). Each job checkpoints, requeues
+// itself and resumes, and ends in exactly the state of a run that was never
+// interrupted. The jobs were started by the Scenarios environment
+// (scenarios.h) so that Slurm's timers for all of them run at once.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "launch/batch_script.h"
+#include "runtime/metrics_writer.h"
 #include "tests/slurm/scenarios.h"
 #include "tests/slurm/slurm_cluster.h"
 #include "tests/testing/subprocess.h"
@@ -58,6 +60,30 @@ TEST(Requeue, ScancelUsr1StopsAQecSweepWhichResumesToTheSameCounts) {
       HasSubstr("sweep: stop signal received; finishing the chunks in flight"));
   // Shots and errors of every task: exactly those of a sweep never stopped.
   EXPECT_EQ(sweep_counts(job.run_dir), scenarios().reference_sweep_counts());
+}
+
+TEST(Requeue, ScancelUsr1StopsATrainingJobWhichResumesToTheSameParameters) {
+  const ScenarioJob& job = scenarios().training;
+  expect_resumed_to_the_uninterrupted_result(job, "SIGUSR1 received");
+  const std::string rank0_log = read_text(job.run_dir / "logs/rank-00000.log");
+  EXPECT_THAT(rank0_log, HasSubstr("stopped after step"));
+  EXPECT_THAT(rank0_log, HasSubstr("resumed from"));
+  EXPECT_THAT(rank0_log, HasSubstr("trained after 300 steps"));
+  // Every weight and bias of the final checkpoint: bit for bit those of an
+  // uninterrupted `srun -n 2` run of the same job.
+  const std::filesystem::path reference = scenarios().reference_training_run();
+  ASSERT_FALSE(reference.empty());
+  const std::map<std::string, std::vector<float>> expected = model_parameters(reference);
+  const std::map<std::string, std::vector<float>> actual = model_parameters(job.run_dir);
+  ASSERT_FALSE(expected.empty());
+  ASSERT_EQ(expected.size(), actual.size());
+  for (const auto& [name, values] : expected) {
+    EXPECT_TRUE(values == actual.at(name)) << name << " differs after USR1, requeue and resume";
+  }
+  // The loss series continues exactly where the stopped run left it.
+  EXPECT_EQ(
+      runtime::read_metric(job.run_dir / "metrics.h5", "loss").values,
+      runtime::read_metric(reference / "metrics.h5", "loss").values);
 }
 
 TEST(Requeue, PreemptionByAnUrgentJobCheckpointsRequeuesAndResumesToTheSameResult) {

@@ -5,6 +5,7 @@
 
 #include "jobs/sweep/results_file.h"
 #include "launch/batch_script.h"
+#include "runtime/checkpoint/checkpoint.h"
 #include "tests/slurm/slurm_cluster.h"
 #include "tests/testing/subprocess.h"
 
@@ -59,6 +60,42 @@ std::string sweep_job_yaml(const std::string& name, const std::filesystem::path&
       run_dir.string());
 }
 
+std::string training_job_yaml(
+    const std::string& name,
+    const std::filesystem::path& shards,
+    const std::filesystem::path& run_dir) {
+  return fmt::format(
+      "job: data_parallel\nname: {}\nseed: 3\nplot: false\n"
+      "runtime: {{threads_per_rank: 1, progress_every: 1s}}\n"
+      "data:\n  train: \"{}/fmnist-train-{{000000..000003}}.tar\"\n"
+      "  eval: \"{}/fmnist-test-{{000000..000003}}.tar\"\n"
+      "  fields: {{image: npy, label: cls}}\n"
+      "  mode: stream\n  shuffle: 256\n  batch_size: 64\n"
+      "model: {{kind: mlp, layers: [784, 64, 10]}}\n"
+      "optim: {{kind: adam, lr: 1.0e-3}}\n"
+      "train: {{steps: 300, loss: softmax_ce, log_every: 5, eval_every_epochs: 0}}\n"
+      "checkpoint: {{every_steps: 25, keep: 2}}\n"
+      "output: {{dir: {}}}\n",
+      name,
+      shards.string(),
+      shards.string(),
+      run_dir.string());
+}
+
+std::map<std::string, std::vector<float>> model_parameters(const std::filesystem::path& run_dir) {
+  const std::filesystem::path checkpoints = run_dir / "checkpoints";
+  std::string latest = read_text(checkpoints / "LATEST");
+  latest.erase(latest.find_last_not_of(" \n") + 1);
+  runtime::Checkpoint checkpoint(checkpoints / latest, 0, 1);
+  std::map<std::string, std::vector<float>> out;
+  for (const std::string& name : checkpoint.names()) {
+    if (name.starts_with("model/")) {
+      out[name] = checkpoint.read_vector<float>(name);
+    }
+  }
+  return out;
+}
+
 std::map<std::string, std::pair<std::int64_t, std::int64_t>> sweep_counts(
     const std::filesystem::path& run_dir) {
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> out;
@@ -82,6 +119,39 @@ ScenarioJob Scenarios::submit_state_job(
   return job;
 }
 
+void Scenarios::start_converting_shards() {
+  if (!converting_.valid() && shards_.empty()) {
+    converting_ = std::async(std::launch::async, [out = *dir_ / "shards"] {
+      return launch::run_program(
+          {TESSERA_BIN,
+           "data",
+           "convert",
+           "fashion-mnist",
+           "--out",
+           out.string(),
+           "--per-shard",
+           "512",
+           "--limit",
+           "2048"},
+          std::chrono::seconds(180));
+    });
+  }
+}
+
+std::filesystem::path Scenarios::training_shards() {
+  start_converting_shards();
+  if (converting_.valid()) {
+    launch::ProgramResult r = converting_.get();
+    if (r.exit_code == 0) {
+      shards_ = *dir_ / "shards";
+    } else {
+      ADD_FAILURE() << "tessera data convert fashion-mnist failed (exit " << r.exit_code
+                    << "):\n" << r.out << r.err;
+    }
+  }
+  return shards_;
+}
+
 void Scenarios::SetUp() {
   // Start the jobs only when their tests will run (--gtest_filter).
   bool wanted = false;
@@ -93,6 +163,7 @@ void Scenarios::SetUp() {
   if (!wanted) {
     return;
   }
+  start_converting_shards();  // for `training`, while the jobs below start
 
   // 1. A victim holding CPUs in "debug", preempted by a job in "urgent" that
   //    needs every CPU of the node. The victim gets its --signal at once
@@ -173,14 +244,44 @@ void Scenarios::SetUp() {
        "1",
        "slurm.signal_before=1s",
        "checkpoint.before_time_limit=35s"});
+
+  // 6. A training job sent USR1 once it has written its first checkpoint
+  //    (step 25 of 300), so it stops in the middle and resumes from a
+  //    checkpoint of its own. Started last: it waits on its own start.
+  training.run_dir = *dir_ / "training";
+  training.config = *dir_ / "training.yaml";
+  const std::filesystem::path shards = training_shards();
+  if (shards.empty()) {
+    training.started = "no shards to train on";
+    return;
+  }
+  write_text(training.config, training_job_yaml("training", shards, training.run_dir));
+  training.id = submit(training.config, {"--ntasks-per-node", "2", "--time", "10"}, TESSERA_BIN).id;
+  if (!training.id.empty() &&
+      eventually([&] { return std::filesystem::exists(training.run_dir / "checkpoints/LATEST"); }, 90s)) {
+    launch::ProgramResult r = launch::run_program({"scancel", "--signal=USR1", training.id});
+    training.started =
+        fmt::format("scancel --signal=USR1 {}: exit {} {}", training.id, r.exit_code, r.err);
+  } else {
+    training.started = "the training job never wrote a checkpoint";
+  }
 }
 
 void Scenarios::TearDown() {
   for (const std::string& id :
-       {preempted.id, signalled.id, sweep.id, time_limited.id, deadline.id, preemptor_id}) {
+       {preempted.id,
+        signalled.id,
+        sweep.id,
+        time_limited.id,
+        deadline.id,
+        training.id,
+        preemptor_id}) {
     if (!id.empty()) {
       launch::run_program({"scancel", id});
     }
+  }
+  if (converting_.valid()) {
+    converting_.wait();  // before its output folder goes
   }
   dir_.reset();
 }
@@ -198,6 +299,25 @@ std::map<std::string, std::pair<std::int64_t, std::int64_t>> Scenarios::referenc
     sweep_reference_ = sweep_counts(run);
   }
   return sweep_reference_;
+}
+
+std::filesystem::path Scenarios::reference_training_run() {
+  if (training_reference_.empty()) {
+    const std::filesystem::path shards = training_shards();
+    if (shards.empty()) {
+      return {};
+    }
+    const std::filesystem::path run = *dir_ / "training-reference";
+    write_text(run.string() + ".yaml", training_job_yaml("training-reference", shards, run));
+    std::vector<std::string> argv = srun(2);
+    argv.insert(argv.end(), {TESSERA_BIN, "run", run.string() + ".yaml"});
+    CommandResult r = run_command(argv, 300s);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_THAT(r.output, ::testing::HasSubstr("job 'training-reference' (data_parallel) on 2 ranks via srun"));
+    EXPECT_THAT(r.output, ::testing::HasSubstr("trained after 300 steps"));
+    training_reference_ = run;
+  }
+  return training_reference_;
 }
 
 std::vector<std::pair<std::string, std::string>> Scenarios::reference_final_state(

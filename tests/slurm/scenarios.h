@@ -10,12 +10,15 @@
 //                 stopped by Slurm's warning signal
 //   deadline      the same work, stopped by checkpoint.before_time_limit
 //   sweep         a QEC sweep (qec job) sent `scancel --signal=USR1` while sampling
+//   training      a tiny data_parallel job on converted Fashion-MNIST shards, sent
+//                 `scancel --signal=USR1` after its first checkpoint
 //
 // The preemption happens first and is over (the urgent job has finished)
 // before the others are submitted, so it preempts nothing else; later tests
 // run steps beside these jobs, and nothing else preempts anything.
 
 #include <filesystem>
+#include <future>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,6 +26,7 @@
 
 #include <gtest/gtest.h>
 
+#include "launch/slurm_client.h"
 #include "tests/testing/temp_dir.h"
 
 namespace tessera::testing {
@@ -45,6 +49,7 @@ class Scenarios final : public ::testing::Environment {
   ScenarioJob time_limited;
   ScenarioJob deadline;
   ScenarioJob sweep;
+  ScenarioJob training;
   std::string preemptor_id;     // the urgent job
   std::string preemptor_state;  // its final state
 
@@ -52,6 +57,12 @@ class Scenarios final : public ::testing::Environment {
   std::vector<std::pair<std::string, std::string>> reference_final_state(std::int64_t steps);
   // (shots, errors) per task of an uninterrupted 2-rank run of the sweep (srun).
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> reference_sweep_counts();
+  // Fashion-MNIST shards of 2,048 train and test images (4 + 4), converted once
+  // with `tessera data convert`; "" (with a test failure) if that failed.
+  std::filesystem::path training_shards();
+  // The run directory of an uninterrupted `srun -n 2 --mpi=pmix tessera run`
+  // of the training job (run once; it checks the run said "on 2 ranks via srun").
+  std::filesystem::path reference_training_run();
 
  private:
   ScenarioJob submit_state_job(
@@ -59,11 +70,16 @@ class Scenarios final : public ::testing::Environment {
       std::int64_t steps,
       double step_seconds,
       const std::vector<std::string>& args);
+  // Starts `tessera data convert` for training_shards() in the background.
+  void start_converting_shards();
 
   std::optional<TempDir> dir_{
       std::in_place};  // reset in TearDown (gtest never deletes environments)
   std::map<std::int64_t, std::vector<std::pair<std::string, std::string>>> references_;
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> sweep_reference_;
+  std::future<launch::ProgramResult> converting_;
+  std::filesystem::path shards_;
+  std::filesystem::path training_reference_;
 };
 
 // The environment main() registered.
@@ -79,6 +95,17 @@ std::string state_job_yaml(
 
 // A repetition-code sweep (qec job) of a few CPU-seconds into `run_dir`.
 std::string sweep_job_yaml(const std::string& name, const std::filesystem::path& run_dir);
+
+// A data_parallel job small enough for the slurm tests: a 784-64-10 MLP, 300
+// steps of a global batch of 64 over `shards`, one torch thread per rank
+// (bitwise repeatable), a checkpoint every 25 steps, into `run_dir`.
+std::string training_job_yaml(
+    const std::string& name,
+    const std::filesystem::path& shards,
+    const std::filesystem::path& run_dir);
+
+// Every model parameter in a run's newest checkpoint, by name.
+std::map<std::string, std::vector<float>> model_parameters(const std::filesystem::path& run_dir);
 
 // (shots, errors) per task id in a sweep's results.h5.
 std::map<std::string, std::pair<std::int64_t, std::int64_t>> sweep_counts(

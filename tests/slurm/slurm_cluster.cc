@@ -80,8 +80,11 @@ std::vector<std::string> srun(int ranks) {
   return {"srun", "-n", std::to_string(ranks), "--mpi=pmix", "-t", "3"};
 }
 
-Submission submit(const std::filesystem::path& config, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {TESSERA_TEST_BIN, "submit", config.string()};
+Submission submit(
+    const std::filesystem::path& config,
+    const std::vector<std::string>& args,
+    const std::string& binary) {
+  std::vector<std::string> argv = {binary, "submit", config.string()};
   argv.insert(argv.end(), args.begin(), args.end());
   CommandResult r = run_command(argv, std::chrono::seconds(60));
   static const std::regex kSubmitted(R"(submitted batch job (\d+))");

@@ -31,14 +31,18 @@ std::string job_state(const std::string& id);
 // `srun -n ranks --mpi=pmix` with a time limit, as the tests launch steps.
 std::vector<std::string> srun(int ranks);
 
-// `tessera_test submit CONFIG ARGS...` that Slurm accepted.
+// `BINARY submit CONFIG ARGS...` that Slurm accepted (tessera_test by
+// default, for its test job kinds).
 struct Submission {
   std::string id;      // Slurm job id
   std::string output;  // what submit printed
 };
 // Fails the calling test (and returns an empty id) when submit does not
 // print "submitted batch job N".
-Submission submit(const std::filesystem::path& config, const std::vector<std::string>& args);
+Submission submit(
+    const std::filesystem::path& config,
+    const std::vector<std::string>& args,
+    const std::string& binary = TESSERA_TEST_BIN);
 
 // True once `file` contains `text`.
 bool file_contains(const std::filesystem::path& file, const std::string& text);

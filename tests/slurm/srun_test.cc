@@ -62,6 +62,22 @@ TEST(Srun, AQecSweepOnTwoRanksFinishesEveryTask) {
   }
 }
 
+TEST(Srun, ATrainingJobOnTwoRanksTrainsToTheEndAndWritesItsMetrics) {
+  // Runs `srun -n 2 --mpi=pmix tessera run` of a tiny data_parallel job (and
+  // checks it said "on 2 ranks via srun" and "trained after 300 steps").
+  const std::filesystem::path run = scenarios().reference_training_run();
+  ASSERT_FALSE(run.empty());
+  EXPECT_TRUE(std::filesystem::exists(run / "logs/rank-00000.log"));
+  EXPECT_TRUE(std::filesystem::exists(run / "logs/rank-00001.log"));
+  // The loss every 5 steps, falling; the final evaluation; the last checkpoint.
+  runtime::MetricSeries loss = runtime::read_metric(run / "metrics.h5", "loss");
+  ASSERT_EQ(loss.values.size(), 60U);
+  EXPECT_LT(loss.values.back(), loss.values.front());
+  EXPECT_EQ(runtime::read_metric(run / "metrics.h5", "eval/accuracy").values.size(), 1U);
+  EXPECT_EQ(read_text(run / "checkpoints/LATEST").substr(0, 13), "step-00000300");
+  EXPECT_FALSE(model_parameters(run).empty());
+}
+
 TEST(Srun, DoctorWithPmixSeesEveryRankAndTheSlurmJob) {
   auto r = run_command(with(srun(2), {TESSERA_BIN, "doctor"}));
   EXPECT_EQ(r.exit_code, 0) << r.output;
