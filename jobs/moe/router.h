@@ -6,7 +6,7 @@
 //   Routing r = route(logits, {.top_k = 2, .kind = RouterKind::kTopkSoftmax});
 //   // r.experts [T, k], r.weights [T, k], r.kept [T, k], r.aux_loss, r.z_loss
 //
-// Selection: the k largest logits per token (ties by lower expert id), best
+// Selection: the k largest logits per token (torch::topk; exact ties in any order), best
 // first. Weights:
 //   kTopkSoftmax   softmax over the k selected logits (Mixtral:
 //                  G(x) = Softmax(TopK(x W_g)); equal to renormalising the
