@@ -7,6 +7,7 @@ void register_comm_bench(BenchRegistry& registry);
 void register_data_bench(BenchRegistry& registry);
 void register_layerwise_bench(BenchRegistry& registry);
 void register_moe_bench(BenchRegistry& registry);
+void register_locoprop_bench(BenchRegistry& registry);
 void register_qec_bench(BenchRegistry& registry);
 void register_statevector_bench(BenchRegistry& registry);
 void register_train_bench(BenchRegistry& registry);
@@ -17,6 +18,7 @@ void register_benchmarks(BenchRegistry& registry) {
   register_data_bench(registry);
   register_layerwise_bench(registry);
   register_moe_bench(registry);
+  register_locoprop_bench(registry);
   register_qec_bench(registry);
   register_statevector_bench(registry);
   register_train_bench(registry);

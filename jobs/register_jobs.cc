@@ -4,6 +4,7 @@
 #include "jobs/layerwise/layerwise_job.h"
 #include "jobs/moe/moe_job.h"
 #include "jobs/photons/photons_job.h"
+#include "jobs/locoprop/locoprop_job.h"
 #include "jobs/qec/qec_job.h"
 
 namespace tessera::jobs {
@@ -14,6 +15,7 @@ void register_jobs(runtime::JobRegistry& registry) {
   qec::register_qec(registry);
   data_parallel::register_data_parallel(registry);
   moe::register_moe(registry);
+  locoprop::register_locoprop(registry);
 }
 
 }  // namespace tessera::jobs

@@ -19,7 +19,7 @@
 namespace tessera::optim {
 
 struct OptimizerConfig {
-  std::string kind = "sgd";                  // sgd|adam|adamw|rmsprop|adagrad
+  std::string kind = "sgd";                  // sgd|adam|adamw|rmsprop|rmsprop_tf1|adagrad
   double lr = 1e-2;                          // base learning rate (the schedule scales it)
   double momentum = 0;                       // sgd, rmsprop: momentum factor
   bool nesterov = false;                     // sgd: Nesterov momentum (needs momentum > 0, dampening 0)

@@ -6,6 +6,7 @@
 #include <torch/optim/rmsprop.h>
 #include <torch/optim/sgd.h>
 
+#include "optim/tf1_rmsprop.h"
 #include "runtime/error.h"
 
 namespace tessera::optim {
@@ -43,6 +44,12 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(
                                                        .momentum(c.momentum)
                                                        .centered(c.centered));
   }
+  if (c.kind == "rmsprop_tf1") {
+    return std::make_unique<Tf1RmsProp>(std::move(groups), Tf1RmsPropOptions(c.lr)
+                                                               .decay(c.alpha)
+                                                               .momentum(c.momentum)
+                                                               .eps(c.eps.value_or(1e-5)));
+  }
   if (c.kind == "adagrad") {
     return std::make_unique<torch::optim::Adagrad>(
         std::move(groups), torch::optim::AdagradOptions(c.lr)
@@ -52,7 +59,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(
                                .eps(c.eps.value_or(1e-10)));
   }
   throw ConfigError("optim.kind = " + c.kind +
-                    " (must be one of sgd, adam, adamw, rmsprop, adagrad)");
+                    " (must be one of sgd, adam, adamw, rmsprop, rmsprop_tf1, adagrad)");
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& config,

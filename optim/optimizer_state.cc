@@ -9,6 +9,7 @@
 #include <torch/optim/rmsprop.h>
 #include <torch/optim/sgd.h>
 
+#include "optim/tf1_rmsprop.h"
 #include "runtime/error.h"
 
 namespace tessera::optim {
@@ -88,7 +89,13 @@ Kind kind_of(const torch::optim::Optimizer& optimizer) {
              tensor_field<AdagradParamState>("sum", &AdagradParamState::sum, &AdagradParamState::sum)},
             [] { return std::make_unique<AdagradParamState>(); }};
   }
-  throw InternalError("optimizer state: an optimizer kind other than sgd, adam, adamw, rmsprop, adagrad");
+  if (dynamic_cast<const Tf1RmsProp*>(&optimizer) != nullptr) {
+    return {{tensor_field<Tf1RmsPropParamState>("ms", &Tf1RmsPropParamState::ms, &Tf1RmsPropParamState::ms),
+             tensor_field<Tf1RmsPropParamState>("mom", &Tf1RmsPropParamState::mom, &Tf1RmsPropParamState::mom)},
+            [] { return std::make_unique<Tf1RmsPropParamState>(); }};
+  }
+  throw InternalError(
+      "optimizer state: an optimizer kind other than sgd, adam, adamw, rmsprop, rmsprop_tf1, adagrad");
 }
 
 }  // namespace

@@ -1,0 +1,187 @@
+// The locoprop job as a user runs it: `tessera run` under real mpirun on real
+// Fashion-MNIST shards (a 4,096-image subset converted at test time).
+//
+// Runs are short (a 784-64-16 autoencoder, K = 4, batch 256, a dozen steps):
+// the file takes well under a minute on 2 cores.
+
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "datasets/fashion_mnist.h"
+#include "runtime/checkpoint/checkpoint.h"
+#include "runtime/metrics_writer.h"
+#include "tests/testing/subprocess.h"
+#include "tests/testing/temp_dir.h"
+
+namespace tessera {
+namespace {
+
+using ::testing::HasSubstr;
+
+class LocoPropE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    data_ = new testing::TempDir();
+    datasets::FashionMnistOptions small;
+    small.out = data_->path();
+    small.per_shard = 512;
+    small.limit = 4096;
+    datasets::convert_fashion_mnist(small);
+  }
+  static void TearDownTestSuite() {
+    delete data_;
+    data_ = nullptr;
+  }
+
+  std::filesystem::path job(const std::string& name, const std::string& locoprop) {
+    const std::string dir = data_->path().string();
+    std::string yaml = fmt::format(
+        "job: locoprop\nname: {}\nseed: 5\nplot: false\n"
+        "runtime: {{progress_every: 0.2s}}\n"
+        "data:\n  train: \"{}/fmnist-train-{{000000..000007}}.tar\"\n"
+        "  eval: \"{}/fmnist-test-{{000000..000007}}.tar\"\n"
+        "  fields: {{image: npy, label: cls}}\n  mode: memory\n  shuffle: 4096\n  batch_size: 256\n"
+        "  target: input\n"
+        "model: {{kind: autoencoder, layers: [784, 64, 16], activation: tanh,\n"
+        "        weight_init: glorot_uniform, bias_init: glorot_uniform}}\n"
+        "optim: {{kind: rmsprop_tf1, lr: 2.0e-4, momentum: 0.999, alpha: 0.9, eps: 1.0e-5}}\n"
+        "train: {{steps: 12, loss: sigmoid_ce, log_every: 1, eval_every_epochs: 0,\n"
+        "        schedule: {{kind: linear, warmup: 2, total: 12}}}}\n"
+        "checkpoint: {{every_steps: 100}}\n"
+        "locoprop: {}\n",
+        name, dir, dir, locoprop);
+    std::filesystem::path file = tmp_ / (name + ".yaml");
+    testing::write_text(file, yaml);
+    return file;
+  }
+
+  std::filesystem::path run(const std::filesystem::path& file, int ranks, const std::string& out,
+                            const std::vector<std::string>& overrides = {}, int expect_exit = 0) {
+    std::vector<std::string> argv = ranks > 0 ? testing::mpirun(ranks) : std::vector<std::string>{};
+    const std::filesystem::path dir = tmp_ / out;
+    for (const std::string& a : {std::string(TESSERA_BIN), std::string("run"), file.string(),
+                                 "output.dir=" + dir.string()}) {
+      argv.push_back(a);
+    }
+    argv.insert(argv.end(), overrides.begin(), overrides.end());
+    testing::CommandResult r = testing::run_command(argv, std::chrono::seconds(180));
+    EXPECT_EQ(r.exit_code, expect_exit) << r.output;
+    last_output_ = r.output;
+    return dir;
+  }
+
+  static std::vector<double> losses(const std::filesystem::path& run_dir) {
+    return runtime::read_metric(run_dir / "metrics.h5", "loss").values;
+  }
+
+  // Every array of the run's newest checkpoint (parameters and optimizer state).
+  static std::map<std::string, std::vector<float>> state(const std::filesystem::path& run_dir,
+                                                         const std::string& prefix) {
+    const std::filesystem::path checkpoints = run_dir / "checkpoints";
+    std::string latest = testing::read_text(checkpoints / "LATEST");
+    latest.erase(latest.find_last_not_of(" \n") + 1);
+    runtime::Checkpoint checkpoint(checkpoints / latest, 0, 1);
+    std::map<std::string, std::vector<float>> out;
+    for (const std::string& name : checkpoint.names()) {
+      if (name.starts_with(prefix)) {
+        out[name] = checkpoint.read_vector<float>(name);
+      }
+    }
+    return out;
+  }
+
+  static double max_difference(const std::map<std::string, std::vector<float>>& a,
+                               const std::map<std::string, std::vector<float>>& b) {
+    EXPECT_EQ(a.size(), b.size());
+    double worst = 0;
+    for (const auto& [name, values] : a) {
+      const std::vector<float>& other = b.at(name);
+      EXPECT_EQ(values.size(), other.size()) << name;
+      for (std::size_t i = 0; i < values.size() && i < other.size(); ++i) {
+        worst = std::max(worst, static_cast<double>(std::abs(values[i] - other[i])));
+      }
+    }
+    return worst;
+  }
+
+  static void expect_same_losses(const std::vector<double>& expected, const std::vector<double>& actual,
+                                 double relative, const std::string& what) {
+    ASSERT_EQ(expected.size(), actual.size()) << what;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_NEAR(actual[i], expected[i], relative * std::abs(expected[i])) << what << ", step " << i + 1;
+    }
+  }
+
+  static testing::TempDir* data_;
+  testing::TempDir tmp_;
+  std::string last_output_;
+};
+
+testing::TempDir* LocoPropE2eTest::data_ = nullptr;
+
+constexpr const char* kLocoPropM = "{mode: locoprop_m, local_iters: 4, activation_lr: 10}";
+
+TEST_F(LocoPropE2eTest, DataParallelTwoRanksAndLayerParallelFollowOneRank) {
+  auto file = job("m", kLocoPropM);
+  auto one = run(file, 0, "np1");
+  auto data = run(file, 2, "np2-data");
+  auto layers = run(file, 2, "np2-layers", {"locoprop.parallel=layers"});
+  EXPECT_THAT(last_output_, HasSubstr("layer owners [1, 0, 1, 0]"));  // the two 784x64 layers split
+  const std::vector<double> reference = losses(one);
+  ASSERT_EQ(reference.size(), 12u);
+  EXPECT_LT(reference.back(), reference.front() - 20) << "LocoProp-M does not learn";
+  expect_same_losses(reference, losses(data), 1e-5, "-np 2 data-parallel");
+  expect_same_losses(reference, losses(layers), 1e-5, "-np 2 layer-parallel");
+  const auto params = state(one, "model/");
+  EXPECT_LT(max_difference(params, state(data, "model/")), 1e-5);
+  EXPECT_LT(max_difference(params, state(layers, "model/")), 1e-5);
+  // The inner optimizers' state too (the owners broadcast theirs before saving).
+  const auto inner = state(one, "optimizer/");
+  ASSERT_EQ(inner.size(), 16u);  // 4 layers x (W, b) x (ms, mom)
+  EXPECT_LT(max_difference(inner, state(layers, "optimizer/")), 1e-5);
+}
+
+TEST_F(LocoPropE2eTest, ResumeContinuesBitForBitInBothParallelModes) {
+  for (const std::string parallel : {"data", "layers"}) {
+    auto file = job("resume-" + parallel, "{mode: locoprop_s, local_iters: 3, parallel: " + parallel + "}");
+    auto whole = run(file, 2, "whole-" + parallel);
+    // 5 steps, then the same run directory resumed to the full 12.
+    auto split = run(file, 2, "split-" + parallel, {"train.steps=5"});
+    run(file, 2, "split-" + parallel);
+    EXPECT_THAT(last_output_, HasSubstr("resumed from")) << parallel;
+    const auto expected = state(whole, "");
+    const auto actual = state(split, "");
+    ASSERT_EQ(expected.size(), actual.size()) << parallel;
+    for (const auto& [name, values] : expected) {
+      EXPECT_TRUE(values == actual.at(name)) << parallel << ": " << name << " differs after resume";
+    }
+    EXPECT_EQ(losses(whole), losses(split)) << parallel;
+  }
+}
+
+TEST_F(LocoPropE2eTest, BackpropBaselineTrainsWithTheSameOptimizer) {
+  auto file = job("bp", "{mode: bp}");
+  auto one = run(file, 0, "bp1", {"optim.lr=2.0e-3"});
+  auto two = run(file, 2, "bp2", {"optim.lr=2.0e-3"});
+  const std::vector<double> reference = losses(one);
+  EXPECT_LT(reference.back(), reference.front() - 20);
+  expect_same_losses(reference, losses(two), 1e-5, "bp -np 2");
+}
+
+TEST_F(LocoPropE2eTest, ConfigMistakesAreRefusedWithTheKey) {
+  auto file = job("bad", "{mode: locoprop_x}");
+  testing::CommandResult r = testing::run_command({TESSERA_BIN, "validate", file.string()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("locoprop.mode"));
+  auto accumulate = job("acc", kLocoPropM);
+  r = testing::run_command({TESSERA_BIN, "validate", accumulate.string(), "train.accumulate=2"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("accumulate must be 1"));
+}
+
+}  // namespace
+}  // namespace tessera
