@@ -8,6 +8,7 @@
 #include "comm/factory.h"
 #include "comm/torch/tensor_buffer.h"
 #include "jobs/locoprop/locoprop_step.h"
+#include "jobs/locoprop/locoprop_sweep.h"
 #include "jobs/train/dense_stack.h"
 #include "jobs/train/model_factory.h"
 #include "jobs/train/shard_sources.h"
@@ -108,6 +109,7 @@ void LocoPropJob::run(runtime::JobContext& context) {
 void register_locoprop(runtime::JobRegistry& registry) {
   registry.add<LocoPropConfig, LocoPropJob>(
       "locoprop", "LocoProp-S/M local-loss training (bp baseline), data- or layer-parallel over ranks");
+  register_locoprop_sweep(registry);
 }
 
 }  // namespace tessera::jobs::locoprop

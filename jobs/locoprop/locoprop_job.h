@@ -22,7 +22,7 @@ class LocoPropJob final : public runtime::Job {
   LocoPropConfig config_;
 };
 
-// Adds the `locoprop` job kind.
+// Adds the `locoprop` and `locoprop_sweep` job kinds.
 void register_locoprop(runtime::JobRegistry& registry);
 
 }  // namespace tessera::jobs::locoprop

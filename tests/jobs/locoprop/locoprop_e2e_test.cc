@@ -172,6 +172,29 @@ TEST_F(LocoPropE2eTest, BackpropBaselineTrainsWithTheSameOptimizer) {
   expect_same_losses(reference, losses(two), 1e-5, "bp -np 2");
 }
 
+TEST_F(LocoPropE2eTest, SweepComparesTheMethodsAtTheirBestLearningRates) {
+  // Five whole runs (one epoch of 16 steps each) handed to two ranks.
+  auto base = job("grid", kLocoPropM);
+  std::string yaml = testing::read_text(base);
+  yaml.replace(yaml.find("job: locoprop\n"), 14, "job: locoprop_sweep\n");
+  yaml.replace(yaml.find("steps: 12"), 9, "epochs: 1");
+  yaml += "sweep:\n  grid:\n    - {mode: [bp], lr: [1.0e-3, 3.0e-3]}\n"
+          "    - {mode: [locoprop_s, locoprop_m], lr: [1.0e-4]}\n    - {mode: [locoprop_m], lr: [3.0e-4]}\n";
+  testing::write_text(base, yaml);
+  auto dir = run(base, 2, "grid", {"plot=true"});
+  const std::string analysis = testing::read_text(dir / "analysis.txt");
+  EXPECT_THAT(analysis, HasSubstr("best learning rate per mode"));
+  EXPECT_THAT(analysis, HasSubstr("LocoProp-M < LocoProp-S < bp"));
+  for (const char* mode : {"  bp ", "  locoprop_s ", "  locoprop_m "}) {
+    EXPECT_THAT(analysis, HasSubstr(mode)) << analysis;
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir / "results.h5"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "train_loss.png")) << last_output_;
+  // Run again: every run is finished, nothing is trained twice.
+  run(base, 2, "grid");
+  EXPECT_THAT(last_output_, ::testing::Not(HasSubstr("locoprop_sweep bp lr")));
+}
+
 TEST_F(LocoPropE2eTest, ConfigMistakesAreRefusedWithTheKey) {
   auto file = job("bad", "{mode: locoprop_x}");
   testing::CommandResult r = testing::run_command({TESSERA_BIN, "validate", file.string()});
@@ -181,6 +204,13 @@ TEST_F(LocoPropE2eTest, ConfigMistakesAreRefusedWithTheKey) {
   r = testing::run_command({TESSERA_BIN, "validate", accumulate.string(), "train.accumulate=2"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.output, HasSubstr("accumulate must be 1"));
+  auto sweep = job("badgrid", kLocoPropM);
+  std::string yaml = testing::read_text(sweep);
+  yaml.replace(yaml.find("job: locoprop\n"), 14, "job: locoprop_sweep\n");
+  testing::write_text(sweep, yaml + "sweep: {grid: {mode: [bp], momentum: [0.9]}}\n");
+  r = testing::run_command({TESSERA_BIN, "validate", sweep.string()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("momentum"));
 }
 
 }  // namespace
