@@ -2,9 +2,9 @@
 
 #include "jobs/data_parallel/data_parallel_job.h"
 #include "jobs/layerwise/layerwise_job.h"
+#include "jobs/locoprop/locoprop_job.h"
 #include "jobs/moe/moe_job.h"
 #include "jobs/photons/photons_job.h"
-#include "jobs/locoprop/locoprop_job.h"
 #include "jobs/qec/qec_job.h"
 
 namespace tessera::jobs {
