@@ -4,6 +4,8 @@
 // Runs are short (a 784-64-16 autoencoder, K = 4, batch 256, a dozen steps):
 // the file takes well under a minute on 2 cores.
 
+#include <signal.h>
+
 #include <cmath>
 #include <map>
 
@@ -14,6 +16,7 @@
 #include "datasets/fashion_mnist.h"
 #include "runtime/checkpoint/checkpoint.h"
 #include "runtime/metrics_writer.h"
+#include "tests/testing/running_job.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 
@@ -161,6 +164,38 @@ TEST_F(LocoPropE2eTest, ResumeContinuesBitForBitInBothParallelModes) {
     }
     EXPECT_EQ(losses(whole), losses(split)) << parallel;
   }
+}
+
+TEST_F(LocoPropE2eTest, SigtermThenResumeIsExactInLayerParallelMode) {
+  // 80 steps, stopped by SIGTERM to every rank somewhere in the middle.
+  auto file = job("sigterm", "{mode: locoprop_m, local_iters: 2, parallel: layers}");
+  const std::vector<std::string> longer{"train.steps=80", "train.schedule.total=80", "train.log_every=5"};
+  auto reference = run(file, 2, "uninterrupted", longer);
+  std::vector<std::string> argv = testing::mpirun(2);
+  for (const std::string& a : {std::string(TESSERA_BIN), std::string("run"), file.string(),
+                               "output.dir=" + (tmp_ / "interrupted").string()}) {
+    argv.push_back(a);
+  }
+  argv.insert(argv.end(), longer.begin(), longer.end());
+  {
+    testing::RunningJob running(argv);
+    ASSERT_TRUE(running.wait_for("train step", std::chrono::seconds(120))) << running.output();
+    for (pid_t rank : running.ranks()) {
+      ::kill(rank, SIGTERM);
+    }
+    testing::CommandResult stopped = running.wait(std::chrono::seconds(120));
+    ASSERT_EQ(stopped.exit_code, 3) << stopped.output;  // stopped with a checkpoint
+    EXPECT_THAT(stopped.output, ::testing::Not(HasSubstr("stopped after step 80")));
+  }
+  auto resumed = run(file, 2, "interrupted", longer);
+  EXPECT_THAT(last_output_, HasSubstr("resumed from"));
+  const auto expected = state(reference, "");
+  const auto actual = state(resumed, "");
+  ASSERT_EQ(expected.size(), actual.size());
+  for (const auto& [name, values] : expected) {
+    EXPECT_TRUE(values == actual.at(name)) << name << " differs after SIGTERM + resume";
+  }
+  EXPECT_EQ(losses(reference), losses(resumed));
 }
 
 TEST_F(LocoPropE2eTest, BackpropBaselineTrainsWithTheSameOptimizer) {
