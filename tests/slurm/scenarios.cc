@@ -53,7 +53,7 @@ std::string sweep_job_yaml(const std::string& name, const std::filesystem::path&
   return fmt::format(
       "job: qec\nname: {}\nseed: 5\n"
       "sweep:\n  grid: {{distance: [3, 5, 7], rounds: 10, p: [0.01, 0.02]}}\n"
-      "  max_shots: 1000000\n  max_errors: 3000\n"
+      "  max_shots: 4000000\n  max_errors: 3000\n"
       "  first_chunk_shots: 1024\n  max_chunk_shots: 8192\n  flush_every: 0.3s\n"
       "qec: {{plot: false}}\noutput: {{dir: {}}}\n",
       name,
@@ -73,12 +73,14 @@ std::string training_job_yaml(
       "  mode: stream\n  shuffle: 256\n  batch_size: 64\n"
       "model: {{kind: mlp, layers: [784, 64, 10]}}\n"
       "optim: {{kind: adam, lr: 1.0e-3}}\n"
-      "train: {{steps: 300, loss: softmax_ce, log_every: 5, eval_every_epochs: 0}}\n"
-      "checkpoint: {{every_steps: 25, keep: 2}}\n"
+      "train: {{steps: {}, loss: softmax_ce, log_every: {}, eval_every_epochs: 0}}\n"
+      "checkpoint: {{every_steps: 50, keep: 2}}\n"
       "output: {{dir: {}}}\n",
       name,
       shards.string(),
       shards.string(),
+      kTrainingSteps,
+      kTrainingLogEvery,
       run_dir.string());
 }
 
@@ -246,7 +248,7 @@ void Scenarios::SetUp() {
        "checkpoint.before_time_limit=35s"});
 
   // 6. A training job sent USR1 once it has written its first checkpoint
-  //    (step 25 of 300), so it stops in the middle and resumes from a
+  //    (step 50 of kTrainingSteps), so it stops in the middle and resumes from a
   //    checkpoint of its own. Started last: it waits on its own start.
   training.run_dir = *dir_ / "training";
   training.config = *dir_ / "training.yaml";
@@ -314,7 +316,7 @@ std::filesystem::path Scenarios::reference_training_run() {
     CommandResult r = run_command(argv, 300s);
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_THAT(r.output, ::testing::HasSubstr("job 'training-reference' (data_parallel) on 2 ranks via srun"));
-    EXPECT_THAT(r.output, ::testing::HasSubstr("trained after 300 steps"));
+    EXPECT_THAT(r.output, ::testing::HasSubstr(fmt::format("trained after {} steps", kTrainingSteps)));
     training_reference_ = run;
   }
   return training_reference_;

@@ -93,12 +93,16 @@ std::string state_job_yaml(
     double step_seconds,
     const std::filesystem::path& run_dir);
 
-// A repetition-code sweep (qec job) of a few CPU-seconds into `run_dir`.
+// A repetition-code sweep (qec job) of ~10 CPU-seconds into `run_dir` (long
+// enough that a signal sent once it has journaled a chunk lands mid-sweep).
 std::string sweep_job_yaml(const std::string& name, const std::filesystem::path& run_dir);
 
-// A data_parallel job small enough for the slurm tests: a 784-64-10 MLP, 300
-// steps of a global batch of 64 over `shards`, one torch thread per rank
+// A data_parallel job small enough for the slurm tests: a 784-64-10 MLP,
+// kTrainingSteps steps of a global batch of 64 over `shards` (enough that a
+// signal sent after the first checkpoint lands mid-run on an idle machine), one torch thread per rank
 // (bitwise repeatable), a checkpoint every 25 steps, into `run_dir`.
+inline constexpr int kTrainingSteps = 1000;
+inline constexpr int kTrainingLogEvery = 10;
 std::string training_job_yaml(
     const std::string& name,
     const std::filesystem::path& shards,
