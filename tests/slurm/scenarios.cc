@@ -5,8 +5,8 @@
 
 #include "jobs/sweep/results_file.h"
 #include "launch/batch_script.h"
-#include "runtime/checkpoint/checkpoint.h"
 #include "tests/slurm/slurm_cluster.h"
+#include "tests/testing/run_results.h"
 #include "tests/testing/subprocess.h"
 
 namespace tessera::testing {
@@ -85,17 +85,7 @@ std::string training_job_yaml(
 }
 
 std::map<std::string, std::vector<float>> model_parameters(const std::filesystem::path& run_dir) {
-  const std::filesystem::path checkpoints = run_dir / "checkpoints";
-  std::string latest = read_text(checkpoints / "LATEST");
-  latest.erase(latest.find_last_not_of(" \n") + 1);
-  runtime::Checkpoint checkpoint(checkpoints / latest, 0, 1);
-  std::map<std::string, std::vector<float>> out;
-  for (const std::string& name : checkpoint.names()) {
-    if (name.starts_with("model/")) {
-      out[name] = checkpoint.read_vector<float>(name);
-    }
-  }
-  return out;
+  return testing::latest_checkpoint_arrays(run_dir, "model/");
 }
 
 std::map<std::string, std::pair<std::int64_t, std::int64_t>> sweep_counts(

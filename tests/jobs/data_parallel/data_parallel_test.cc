@@ -14,10 +14,10 @@
 #include <gtest/gtest.h>
 
 #include "datasets/fashion_mnist.h"
-#include "runtime/checkpoint/checkpoint.h"
 #include "runtime/checkpoint/checkpoint_catalog.h"
 #include "runtime/metrics_writer.h"
 #include "tests/testing/running_job.h"
+#include "tests/testing/run_results.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 
@@ -78,47 +78,6 @@ class DataParallelTest : public ::testing::Test {
     return dir;
   }
 
-  static std::vector<double> losses(const std::filesystem::path& run_dir) {
-    return runtime::read_metric(run_dir / "metrics.h5", "loss").values;
-  }
-
-  // Every model parameter of the run's newest checkpoint.
-  static std::map<std::string, std::vector<float>> parameters(const std::filesystem::path& run_dir) {
-    const std::filesystem::path checkpoints = run_dir / "checkpoints";
-    std::string latest = testing::read_text(checkpoints / "LATEST");
-    latest.erase(latest.find_last_not_of(" \n") + 1);
-    runtime::Checkpoint checkpoint(checkpoints / latest, 0, 1);
-    std::map<std::string, std::vector<float>> out;
-    for (const std::string& name : checkpoint.names()) {
-      if (name.starts_with("model/")) {
-        out[name] = checkpoint.read_vector<float>(name);
-      }
-    }
-    return out;
-  }
-
-  static double max_difference(const std::map<std::string, std::vector<float>>& a,
-                               const std::map<std::string, std::vector<float>>& b) {
-    EXPECT_EQ(a.size(), b.size());
-    double worst = 0;
-    for (const auto& [name, values] : a) {
-      const std::vector<float>& other = b.at(name);
-      EXPECT_EQ(values.size(), other.size()) << name;
-      for (std::size_t i = 0; i < values.size() && i < other.size(); ++i) {
-        worst = std::max(worst, static_cast<double>(std::abs(values[i] - other[i])));
-      }
-    }
-    return worst;
-  }
-
-  static void expect_same_losses(const std::vector<double>& expected, const std::vector<double>& actual,
-                                 double relative, const std::string& what) {
-    ASSERT_EQ(expected.size(), actual.size()) << what;
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-      EXPECT_NEAR(actual[i], expected[i], relative * std::abs(expected[i])) << what << ", step " << i + 1;
-    }
-  }
-
   static testing::TempDir* data_;
   testing::TempDir tmp_;
   std::string last_output_;
@@ -142,14 +101,14 @@ TEST_F(DataParallelTest, TwoAndFourRanksFollowOneRankStepByStep) {
   auto one = run(file, 0, "np1");
   auto two = run(file, 2, "np2");
   auto four = run(file, 4, "np4");
-  const std::vector<double> reference = losses(one);
+  const std::vector<double> reference = testing::metric_values(one, "loss");
   ASSERT_EQ(reference.size(), 16u);
   EXPECT_LT(reference.back(), reference.front());
-  expect_same_losses(reference, losses(two), 1e-5, "-np 2");
-  expect_same_losses(reference, losses(four), 1e-5, "-np 4");
-  const auto params = parameters(one);
-  EXPECT_LT(max_difference(params, parameters(two)), 1e-5);
-  EXPECT_LT(max_difference(params, parameters(four)), 1e-5);
+  testing::expect_same_series(reference, testing::metric_values(two, "loss"), 1e-5, "-np 2");
+  testing::expect_same_series(reference, testing::metric_values(four, "loss"), 1e-5, "-np 4");
+  const auto params = testing::latest_checkpoint_arrays(one, "model/");
+  EXPECT_LT(testing::max_difference(params, testing::latest_checkpoint_arrays(two, "model/")), 1e-5);
+  EXPECT_LT(testing::max_difference(params, testing::latest_checkpoint_arrays(four, "model/")), 1e-5);
 }
 
 TEST_F(DataParallelTest, TwoMicroBatchesEqualOneBatchOfTwiceTheSize) {
@@ -157,10 +116,10 @@ TEST_F(DataParallelTest, TwoMicroBatchesEqualOneBatchOfTwiceTheSize) {
   auto whole = run(file, 0, "whole");
   auto halves = run(file, 0, "halves", {"train.accumulate=2"});
   auto halves_on_two = run(file, 2, "halves2", {"train.accumulate=2"});  // no_sync on the first
-  expect_same_losses(losses(whole), losses(halves), 1e-5, "accumulate 2");
-  expect_same_losses(losses(whole), losses(halves_on_two), 1e-5, "accumulate 2 on 2 ranks");
-  EXPECT_LT(max_difference(parameters(whole), parameters(halves)), 1e-5);
-  EXPECT_LT(max_difference(parameters(whole), parameters(halves_on_two)), 1e-5);
+  testing::expect_same_series(testing::metric_values(whole, "loss"), testing::metric_values(halves, "loss"), 1e-5, "accumulate 2");
+  testing::expect_same_series(testing::metric_values(whole, "loss"), testing::metric_values(halves_on_two, "loss"), 1e-5, "accumulate 2 on 2 ranks");
+  EXPECT_LT(testing::max_difference(testing::latest_checkpoint_arrays(whole, "model/"), testing::latest_checkpoint_arrays(halves, "model/")), 1e-5);
+  EXPECT_LT(testing::max_difference(testing::latest_checkpoint_arrays(whole, "model/"), testing::latest_checkpoint_arrays(halves_on_two, "model/")), 1e-5);
 }
 
 TEST_F(DataParallelTest, SigtermThenResumeEndsBitwiseIdentical) {
@@ -191,14 +150,14 @@ TEST_F(DataParallelTest, SigtermThenResumeEndsBitwiseIdentical) {
   }
   auto resumed = run(file, kRanks, "interrupted");
   EXPECT_THAT(last_output_, HasSubstr("resumed from"));
-  const auto expected = parameters(reference);
-  const auto actual = parameters(resumed);
+  const auto expected = testing::latest_checkpoint_arrays(reference, "model/");
+  const auto actual = testing::latest_checkpoint_arrays(resumed, "model/");
   ASSERT_EQ(expected.size(), actual.size());
   for (const auto& [name, values] : expected) {
     EXPECT_TRUE(values == actual.at(name)) << name << " differs after stop + resume";
   }
   // The metric series continue exactly: same rows, same losses.
-  EXPECT_EQ(losses(reference), losses(resumed));
+  EXPECT_EQ(testing::metric_values(reference, "loss"), testing::metric_values(resumed, "loss"));
 }
 
 TEST_F(DataParallelTest, ClassifierReaches85PercentTestAccuracyInThreeEpochs) {
@@ -259,7 +218,7 @@ TEST_F(DataParallelTest, ShippedConfigsRunOnConvertedShards) {
     const std::filesystem::path file = tmp_ / (name + ".yaml");
     testing::write_text(file, yaml);
     auto dir = run(file, 2, name, {"train.steps=2", "train.eval_every_epochs=0", "plot=false"});
-    EXPECT_EQ(losses(dir).size(), 1u) << name << ": " << last_output_;  // the last step is always logged
+    EXPECT_EQ(testing::metric_values(dir, "loss").size(), 1u) << name << ": " << last_output_;  // the last step is always logged
   }
 }
 

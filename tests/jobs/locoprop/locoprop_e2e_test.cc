@@ -14,9 +14,8 @@
 #include <gtest/gtest.h>
 
 #include "datasets/fashion_mnist.h"
-#include "runtime/checkpoint/checkpoint.h"
-#include "runtime/metrics_writer.h"
 #include "tests/testing/running_job.h"
+#include "tests/testing/run_results.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 
@@ -77,48 +76,6 @@ class LocoPropE2eTest : public ::testing::Test {
     return dir;
   }
 
-  static std::vector<double> losses(const std::filesystem::path& run_dir) {
-    return runtime::read_metric(run_dir / "metrics.h5", "loss").values;
-  }
-
-  // Every array of the run's newest checkpoint (parameters and optimizer state).
-  static std::map<std::string, std::vector<float>> state(const std::filesystem::path& run_dir,
-                                                         const std::string& prefix) {
-    const std::filesystem::path checkpoints = run_dir / "checkpoints";
-    std::string latest = testing::read_text(checkpoints / "LATEST");
-    latest.erase(latest.find_last_not_of(" \n") + 1);
-    runtime::Checkpoint checkpoint(checkpoints / latest, 0, 1);
-    std::map<std::string, std::vector<float>> out;
-    for (const std::string& name : checkpoint.names()) {
-      if (name.starts_with(prefix)) {
-        out[name] = checkpoint.read_vector<float>(name);
-      }
-    }
-    return out;
-  }
-
-  static double max_difference(const std::map<std::string, std::vector<float>>& a,
-                               const std::map<std::string, std::vector<float>>& b) {
-    EXPECT_EQ(a.size(), b.size());
-    double worst = 0;
-    for (const auto& [name, values] : a) {
-      const std::vector<float>& other = b.at(name);
-      EXPECT_EQ(values.size(), other.size()) << name;
-      for (std::size_t i = 0; i < values.size() && i < other.size(); ++i) {
-        worst = std::max(worst, static_cast<double>(std::abs(values[i] - other[i])));
-      }
-    }
-    return worst;
-  }
-
-  static void expect_same_losses(const std::vector<double>& expected, const std::vector<double>& actual,
-                                 double relative, const std::string& what) {
-    ASSERT_EQ(expected.size(), actual.size()) << what;
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-      EXPECT_NEAR(actual[i], expected[i], relative * std::abs(expected[i])) << what << ", step " << i + 1;
-    }
-  }
-
   static testing::TempDir* data_;
   testing::TempDir tmp_;
   std::string last_output_;
@@ -134,18 +91,18 @@ TEST_F(LocoPropE2eTest, DataParallelTwoRanksAndLayerParallelFollowOneRank) {
   auto data = run(file, 2, "np2-data");
   auto layers = run(file, 2, "np2-layers", {"locoprop.parallel=layers"});
   EXPECT_THAT(last_output_, HasSubstr("layer owners [1, 0, 1, 0]"));  // the two 784x64 layers split
-  const std::vector<double> reference = losses(one);
+  const std::vector<double> reference = testing::metric_values(one, "loss");
   ASSERT_EQ(reference.size(), 12u);
   EXPECT_LT(reference.back(), reference.front() - 20) << "LocoProp-M does not learn";
-  expect_same_losses(reference, losses(data), 1e-5, "-np 2 data-parallel");
-  expect_same_losses(reference, losses(layers), 1e-5, "-np 2 layer-parallel");
-  const auto params = state(one, "model/");
-  EXPECT_LT(max_difference(params, state(data, "model/")), 1e-5);
-  EXPECT_LT(max_difference(params, state(layers, "model/")), 1e-5);
+  testing::expect_same_series(reference, testing::metric_values(data, "loss"), 1e-5, "-np 2 data-parallel");
+  testing::expect_same_series(reference, testing::metric_values(layers, "loss"), 1e-5, "-np 2 layer-parallel");
+  const auto params = testing::latest_checkpoint_arrays(one, "model/");
+  EXPECT_LT(testing::max_difference(params, testing::latest_checkpoint_arrays(data, "model/")), 1e-5);
+  EXPECT_LT(testing::max_difference(params, testing::latest_checkpoint_arrays(layers, "model/")), 1e-5);
   // The inner optimizers' state too (the owners broadcast theirs before saving).
-  const auto inner = state(one, "optimizer/");
+  const auto inner = testing::latest_checkpoint_arrays(one, "optimizer/");
   ASSERT_EQ(inner.size(), 16u);  // 4 layers x (W, b) x (ms, mom)
-  EXPECT_LT(max_difference(inner, state(layers, "optimizer/")), 1e-5);
+  EXPECT_LT(testing::max_difference(inner, testing::latest_checkpoint_arrays(layers, "optimizer/")), 1e-5);
 }
 
 TEST_F(LocoPropE2eTest, ResumeContinuesBitForBitInDataParallelMode) {
@@ -156,13 +113,13 @@ TEST_F(LocoPropE2eTest, ResumeContinuesBitForBitInDataParallelMode) {
   auto split = run(file, 2, "split", {"train.steps=5"});
   run(file, 2, "split");
   EXPECT_THAT(last_output_, HasSubstr("resumed from"));
-  const auto expected = state(whole, "");
-  const auto actual = state(split, "");
+  const auto expected = testing::latest_checkpoint_arrays(whole, "");
+  const auto actual = testing::latest_checkpoint_arrays(split, "");
   ASSERT_EQ(expected.size(), actual.size());
   for (const auto& [name, values] : expected) {
     EXPECT_TRUE(values == actual.at(name)) << name << " differs after resume";
   }
-  EXPECT_EQ(losses(whole), losses(split));
+  EXPECT_EQ(testing::metric_values(whole, "loss"), testing::metric_values(split, "loss"));
 }
 
 TEST_F(LocoPropE2eTest, SigtermThenResumeIsExactInLayerParallelMode) {
@@ -188,22 +145,22 @@ TEST_F(LocoPropE2eTest, SigtermThenResumeIsExactInLayerParallelMode) {
   }
   auto resumed = run(file, 2, "interrupted", longer);
   EXPECT_THAT(last_output_, HasSubstr("resumed from"));
-  const auto expected = state(reference, "");
-  const auto actual = state(resumed, "");
+  const auto expected = testing::latest_checkpoint_arrays(reference, "");
+  const auto actual = testing::latest_checkpoint_arrays(resumed, "");
   ASSERT_EQ(expected.size(), actual.size());
   for (const auto& [name, values] : expected) {
     EXPECT_TRUE(values == actual.at(name)) << name << " differs after SIGTERM + resume";
   }
-  EXPECT_EQ(losses(reference), losses(resumed));
+  EXPECT_EQ(testing::metric_values(reference, "loss"), testing::metric_values(resumed, "loss"));
 }
 
 TEST_F(LocoPropE2eTest, BackpropBaselineTrainsWithTheSameOptimizer) {
   auto file = job("bp", "{mode: bp}");
   auto one = run(file, 0, "bp1", {"optim.lr=2.0e-3"});
   auto two = run(file, 2, "bp2", {"optim.lr=2.0e-3"});
-  const std::vector<double> reference = losses(one);
+  const std::vector<double> reference = testing::metric_values(one, "loss");
   EXPECT_LT(reference.back(), reference.front() - 20);
-  expect_same_losses(reference, losses(two), 1e-5, "bp -np 2");
+  testing::expect_same_series(reference, testing::metric_values(two, "loss"), 1e-5, "bp -np 2");
 }
 
 TEST_F(LocoPropE2eTest, SweepComparesTheMethodsAtTheirBestLearningRates) {
