@@ -14,6 +14,7 @@
 #include "jobs/train/shard_sources.h"
 #include "jobs/train/torch_threads.h"
 #include "jobs/train/trainer.h"
+#include "jobs/train/training_device.h"
 #include "optim/optimizer_factory.h"
 #include "runtime/error.h"
 #include "runtime/job_registry.h"
@@ -21,22 +22,6 @@
 
 namespace tessera::jobs::data_parallel {
 namespace {
-
-c10::Device training_device(const runtime::JobContext& context) {
-  if (context.spec.runtime.device != "cuda") {
-    return c10::kCPU;
-  }
-  if (!torch::cuda::is_available()) {
-    throw ConfigError("runtime.device = cuda (this LibTorch has no CUDA, or no GPU is visible; "
-                      "use runtime.device: cpu or a CUDA build of LibTorch)");
-  }
-  const auto gpus = static_cast<int>(torch::cuda::device_count());
-  if (context.launch.local_rank >= gpus) {
-    throw ConfigError(fmt::format("runtime.device = cuda (local rank {} but only {} GPUs on {})",
-                                  context.launch.local_rank, gpus, context.launch.host));
-  }
-  return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(context.launch.local_rank));
-}
 
 comm::ReducerOptions reducer_options(const DdpConfig& ddp) {
   comm::ReducerOptions options;
@@ -62,7 +47,7 @@ void draw_plots(runtime::JobContext& context) {
 void DataParallelJob::run(runtime::JobContext& context) {
   const runtime::JobSpec& spec = context.spec;
   train::set_torch_threads(spec.runtime.threads_per_rank);
-  const c10::Device device = training_device(context);
+  const c10::Device device = train::training_device(context);
   std::unique_ptr<comm::Communicator> world = comm::make_communicator(spec.runtime, context.launch);
   const int rank = world->rank();
   const int size = world->size();
@@ -95,12 +80,7 @@ void DataParallelJob::run(runtime::JobContext& context) {
   train::TrainSummary summary = trainer.run();
 
   if (rank == 0) {
-    std::string evals;
-    for (const auto& [name, value] : summary.last_eval) {
-      evals += fmt::format(", {} {:.5g}", name, value);
-    }
-    spdlog::info("{} after {} steps: loss {:.5g}{}", summary.stopped ? "stopped" : "trained", summary.steps,
-                 summary.last_loss, evals);
+    train::log_summary(summary);
     if (config_.plot && !summary.stopped) {
       draw_plots(context);
     }

@@ -94,12 +94,7 @@ void LocoPropJob::run(runtime::JobContext& context) {
   train::TrainSummary summary = trainer.run();
 
   if (rank == 0) {
-    std::string evals;
-    for (const auto& [name, value] : summary.last_eval) {
-      evals += fmt::format(", {} {:.5g}", name, value);
-    }
-    spdlog::info("{} after {} steps: loss {:.5g}{}", summary.stopped ? "stopped" : "trained", summary.steps,
-                 summary.last_loss, evals);
+    train::log_summary(summary);
     if (config_.plot && !summary.stopped) {
       draw_plots(context);
     }

@@ -17,6 +17,7 @@
 #include "jobs/train/shard_sources.h"
 #include "jobs/train/torch_threads.h"
 #include "jobs/train/trainer.h"
+#include "jobs/train/training_device.h"
 #include "optim/optimizer_factory.h"
 #include "runtime/error.h"
 
@@ -62,28 +63,12 @@ double evaluate(MoeLm& model, const torch::Tensor& split, std::int64_t batch, co
   return sums[0].item<double>() / sums[1].item<double>();
 }
 
-c10::Device training_device(const runtime::JobContext& context) {
-  if (context.spec.runtime.device != "cuda") {
-    return c10::kCPU;
-  }
-  if (!torch::cuda::is_available()) {
-    throw ConfigError("runtime.device = cuda (this LibTorch has no CUDA, or no GPU is visible; "
-                      "use runtime.device: cpu or a CUDA build of LibTorch)");
-  }
-  const auto gpus = static_cast<int>(torch::cuda::device_count());
-  if (context.launch.local_rank >= gpus) {
-    throw ConfigError(fmt::format("runtime.device = cuda (local rank {} but only {} GPUs on {})",
-                                  context.launch.local_rank, gpus, context.launch.host));
-  }
-  return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(context.launch.local_rank));
-}
-
 }  // namespace
 
 void MoeJob::run(runtime::JobContext& context) {
   const runtime::JobSpec& spec = context.spec;
   train::set_torch_threads(spec.runtime.threads_per_rank);
-  const c10::Device device = training_device(context);
+  const c10::Device device = train::training_device(context);
   std::unique_ptr<comm::Communicator> world = comm::make_communicator(spec.runtime, context.launch);
   const int rank = world->rank();
   const int size = world->size();

@@ -298,4 +298,13 @@ TrainSummary Trainer::run() {
   return summary_;
 }
 
+void log_summary(const TrainSummary& summary) {
+  std::string evals;
+  for (const auto& [name, value] : summary.last_eval) {
+    evals += fmt::format(", {} {:.5g}", name, value);
+  }
+  spdlog::info("{} after {} steps: loss {:.5g}{}", summary.stopped ? "stopped" : "trained", summary.steps,
+               summary.last_loss, evals);
+}
+
 }  // namespace tessera::jobs::train

@@ -53,6 +53,9 @@ struct TrainSummary {
   std::vector<std::pair<std::string, double>> last_eval;  // "eval/loss", ... of the last evaluation
 };
 
+// Logs "trained|stopped after N steps: loss L, eval/... V" (rank 0 calls it).
+void log_summary(const TrainSummary& summary);
+
 class Trainer {
  public:
   Trainer(TrainConfig config, TrainerParts parts, runtime::JobContext& context);
